@@ -1,0 +1,48 @@
+// Appends a run's rows to the store in order, batching whatever accumulates
+// while the previous append is in flight (a group commit), and wakes local
+// readers after each batch is stored.
+import type { EventStore, NewEvent } from "../stores/types.js";
+import type { EventBus } from "./event-bus.js";
+
+export class EventWriter {
+  private queue: NewEvent[] = [];
+  private flushing: Promise<void> | null = null;
+  private failure: unknown = null;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly bus: EventBus,
+    private readonly threadId: string,
+    private readonly runId: string,
+    private readonly onFailure: (error: unknown) => void,
+  ) {}
+
+  add(event: NewEvent): void {
+    if (this.failure) return;
+    this.queue.push(event);
+    this.flushing ??= this.drain();
+  }
+
+  /** Resolves when everything added so far is stored; rejects if a write failed. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.failure) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.store.append(this.threadId, this.runId, batch);
+        this.bus.notify(this.runId);
+      }
+    } catch (error) {
+      this.failure = error;
+      this.queue = [];
+      this.onFailure(error);
+    } finally {
+      this.flushing = null;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+// Graphs registered by assistant_id. The config file follows langgraph.json:
+//   { "graphs": { "my_agent": "./agents/my_agent.ts:graph" } }
+// Each entry names a module and an export holding a compiled graph or an
+// uncompiled StateGraph; either way the service attaches its own checkpointer.
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { demoGraph } from "./demo-graph.js";
+
+/** The part of a compiled LangGraph graph the runtime uses. */
+export interface RunnableGraph {
+  checkpointer?: unknown;
+  nodes: Record<string, unknown>;
+  stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<unknown>>;
+  getState(config: { configurable: Record<string, unknown> }): Promise<{ values: unknown; config: { configurable?: Record<string, unknown> }; tasks?: unknown[] }>;
+  updateState(config: { configurable: Record<string, unknown> }, values: unknown, asNode?: string): Promise<unknown>;
+}
+
+interface Compilable {
+  compile(options: { checkpointer: BaseCheckpointSaver }): RunnableGraph;
+}
+
+export interface RegisteredGraph {
+  assistantId: string;
+  graph: RunnableGraph;
+  /** Node names a client may name in interrupt_before / interrupt_after. */
+  nodeNames: ReadonlySet<string>;
+}
+
+export class GraphRegistry {
+  private readonly graphs = new Map<string, RegisteredGraph>();
+
+  constructor(private readonly checkpointer: BaseCheckpointSaver) {}
+
+  register(assistantId: string, graphOrBuilder: unknown): void {
+    const graph = attach(graphOrBuilder, this.checkpointer, assistantId);
+    const nodeNames = new Set(Object.keys(graph.nodes).filter((n) => !n.startsWith("__")));
+    this.graphs.set(assistantId, { assistantId, graph, nodeNames });
+  }
+
+  get(assistantId: string): RegisteredGraph | undefined {
+    return this.graphs.get(assistantId);
+  }
+
+  ids(): string[] {
+    return [...this.graphs.keys()];
+  }
+}
+
+function attach(value: unknown, checkpointer: BaseCheckpointSaver, assistantId: string): RunnableGraph {
+  const candidate = value as Partial<Compilable & RunnableGraph> | null;
+  if (candidate && typeof candidate.stream === "function" && typeof candidate.getState === "function") {
+    candidate.checkpointer = checkpointer;
+    return candidate as RunnableGraph;
+  }
+  if (candidate && typeof candidate.compile === "function") return candidate.compile({ checkpointer });
+  throw new Error(`graph "${assistantId}" is neither a compiled graph nor a StateGraph`);
+}
+
+/** Builds the registry: the built-in demo plus every graph of the config file. */
+export async function loadGraphs(checkpointer: BaseCheckpointSaver, configPath: string | undefined): Promise<GraphRegistry> {
+  const registry = new GraphRegistry(checkpointer);
+  registry.register("demo", demoGraph);
+  if (!configPath) return registry;
+  const text = await readFile(configPath, "utf8");
+  const config = JSON.parse(text) as { graphs?: Record<string, string> };
+  for (const [assistantId, spec] of Object.entries(config.graphs ?? {})) {
+    const [modulePath, exportName = "graph"] = splitSpec(spec);
+    const absolute = isAbsolute(modulePath) ? modulePath : resolve(dirname(configPath), modulePath);
+    const module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    if (!(exportName in module)) throw new Error(`graphs.${assistantId}: ${absolute} has no export "${exportName}"`);
+    registry.register(assistantId, module[exportName]);
+  }
+  return registry;
+}
+
+function splitSpec(spec: string): [string, string | undefined] {
+  const colon = spec.lastIndexOf(":");
+  return colon > 1 ? [spec.slice(0, colon), spec.slice(colon + 1)] : [spec, undefined];
+}

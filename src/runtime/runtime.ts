@@ -1,0 +1,448 @@
+// The run life cycle: create (with the thread's multitask strategy), schedule,
+// execute on LangGraph.js, record events, cancel, and tail events for readers.
+// Everything shared lives in the stores, so any replica can serve any run;
+// the in-process parts (live runs, event bus) only make the local path fast.
+import { randomUUID } from "node:crypto";
+import { Command, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { isBaseMessage } from "@langchain/core/messages";
+import type { Logger } from "pino";
+import {
+  ACTIVE_STATUSES,
+  TERMINAL_STATUSES,
+  type CancelActionName,
+  type JsonObject,
+  type MultitaskStrategyName,
+  type RunError,
+  type RunKwargs,
+  type RunRecord,
+  type RunStatus,
+  type StoredEvent,
+  type Stores,
+} from "../stores/types.js";
+import type { EventBus } from "./event-bus.js";
+import { EventWriter } from "./event-writer.js";
+import {
+  RunCancelledError,
+  ShuttingDownError,
+  ThreadBusyError,
+  ThreadNotFoundError,
+  TooManyRunsError,
+} from "./errors.js";
+import type { GraphRegistry } from "./graphs.js";
+import { isJsonObject, messageToJson, toJson } from "./json.js";
+
+export interface RunSpec {
+  assistantId: string;
+  threadId: string | null;
+  metadata: JsonObject;
+  multitaskStrategy: MultitaskStrategyName;
+  kwargs: RunKwargs;
+}
+
+export interface RuntimeOptions {
+  stores: Stores;
+  graphs: GraphRegistry;
+  checkpointer: BaseCheckpointSaver;
+  bus: EventBus;
+  logger: Logger;
+  replicaId: string;
+  /** How long a replica's claim on a running run lasts without renewal. */
+  leaseMs: number;
+  /** Polling bounds for readers of runs executing elsewhere. */
+  pollMinMs: number;
+  pollMaxMs: number;
+  /** 0: no limit. */
+  maxActiveRunsPerUser: number;
+}
+
+export type TailItem = { type: "event"; event: StoredEvent } | { type: "heartbeat" };
+
+interface LiveRun {
+  run: RunRecord;
+  abort: AbortController;
+  cancelAction: CancelActionName | null;
+  done: Promise<void>;
+}
+
+const TAIL_BATCH = 512;
+
+export class RunRuntime {
+  private readonly live = new Map<string, LiveRun>();
+  private readonly leaseTimer: NodeJS.Timeout;
+  private draining = false;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(o.leaseMs / 3)));
+    this.leaseTimer.unref();
+  }
+
+  get activeRunCount(): number {
+    return this.live.size;
+  }
+
+  /** Creates a run and schedules it on its thread; returns it as stored. */
+  async create(spec: RunSpec, userId: string): Promise<RunRecord> {
+    if (this.draining) throw new ShuttingDownError();
+    const { stores } = this.o;
+    const threadId = spec.threadId ?? randomUUID();
+    const thread = await stores.threads.ensure(threadId, userId);
+    if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
+    if (this.o.maxActiveRunsPerUser > 0 && (await stores.runs.countActiveByUser(userId)) >= this.o.maxActiveRunsPerUser) {
+      throw new TooManyRunsError(this.o.maxActiveRunsPerUser);
+    }
+    const now = new Date();
+    const run: RunRecord = {
+      runId: randomUUID(),
+      threadId,
+      assistantId: spec.assistantId,
+      userId,
+      status: "pending",
+      metadata: spec.metadata,
+      multitaskStrategy: spec.multitaskStrategy,
+      kwargs: withMessageIds(spec.kwargs),
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      ownerId: null,
+      leaseUntil: null,
+      cancelRequested: null,
+    };
+    const others = await stores.runs.listByThread(threadId, ACTIVE_STATUSES);
+    if (spec.multitaskStrategy === "reject" && (others.length > 0 || thread.activeRunId !== null)) {
+      throw new ThreadBusyError(threadId);
+    }
+    await stores.runs.insert(run);
+    if (spec.multitaskStrategy === "reject") {
+      // Claim the thread now, so that of two racing creates one is refused.
+      if (!(await stores.threads.acquire(threadId, run.runId))) {
+        await stores.runs.delete(run.runId);
+        throw new ThreadBusyError(threadId);
+      }
+    }
+    await stores.events.append(threadId, run.runId, [
+      { kind: "metadata", data: { run_id: run.runId, thread_id: threadId, assistant_id: run.assistantId } },
+    ]);
+    this.o.bus.notify(run.runId);
+    if (spec.multitaskStrategy === "interrupt" || spec.multitaskStrategy === "rollback") {
+      for (const other of others) await this.cancel(other, spec.multitaskStrategy, false);
+    }
+    if (spec.multitaskStrategy === "reject") await this.startClaimed(run);
+    else await this.scheduleNext(threadId);
+    return (await stores.runs.get(run.runId)) ?? run;
+  }
+
+  /** Stops a pending or running run; returns it afterwards (null once rolled back). */
+  async cancel(run: RunRecord, action: CancelActionName, wait: boolean, signal?: AbortSignal): Promise<RunRecord | null> {
+    const { stores } = this.o;
+    if (run.status === "pending") {
+      const stopped = await stores.runs.update(run.runId, { status: "interrupted", updatedAt: new Date() }, ["pending"]);
+      if (stopped) {
+        await this.finishRecord(stopped, action);
+        return action === "rollback" ? null : stopped;
+      }
+      run = (await stores.runs.get(run.runId)) ?? run;
+    }
+    if (run.status === "running") {
+      const local = this.live.get(run.runId);
+      if (local) {
+        local.cancelAction ??= action;
+        local.abort.abort(new RunCancelledError(action));
+      } else {
+        await stores.runs.update(run.runId, { cancelRequested: action }, ["running"]);
+      }
+      if (wait) return this.waitForEnd(run.runId, signal);
+    }
+    return stores.runs.get(run.runId);
+  }
+
+  /** Resolves with the run once it is terminal (null if it was deleted). */
+  async waitForEnd(runId: string, signal?: AbortSignal): Promise<RunRecord | null> {
+    let pollMs = this.o.pollMinMs;
+    for (;;) {
+      const seen = this.o.bus.version(runId);
+      const run = await this.o.stores.runs.get(runId);
+      if (!run || TERMINAL_STATUSES.includes(run.status)) return run;
+      if (signal?.aborted) throw signal.reason;
+      const local = this.live.get(runId);
+      if (local) {
+        await Promise.race([local.done, abortPromise(signal)]);
+        continue;
+      }
+      const woken = await this.o.bus.wait(runId, seen, pollMs, signal);
+      pollMs = woken ? this.o.pollMinMs : Math.min(pollMs * 2, this.o.pollMaxMs);
+    }
+  }
+
+  /** The thread's state values, from the checkpointer. */
+  async stateValues(run: RunRecord): Promise<JsonObject> {
+    const registered = this.o.graphs.get(run.assistantId);
+    if (!registered) return {};
+    const state = await registered.graph.getState({ configurable: { thread_id: run.threadId } });
+    const values = toJson(state.values);
+    return isJsonObject(values) ? values : { value: values };
+  }
+
+  /**
+   * A run's events after `afterSeq`, live until its `end` event, with a
+   * heartbeat whenever nothing was sent for `heartbeatMs`.
+   */
+  async *tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
+    const { events, runs } = this.o.stores;
+    let after = afterSeq;
+    let lastSent = Date.now();
+    let pollMs = this.o.pollMinMs;
+    while (!signal.aborted) {
+      const seen = this.o.bus.version(runId);
+      const rows = await events.listRunEvents(runId, after, TAIL_BATCH);
+      for (const row of rows) {
+        yield { type: "event", event: row };
+        after = row.seq;
+        if (row.kind === "end") return;
+      }
+      if (rows.length > 0) {
+        lastSent = Date.now();
+        pollMs = this.o.pollMinMs;
+        if (rows.length === TAIL_BATCH) continue;
+      }
+      const untilHeartbeat = heartbeatMs - (Date.now() - lastSent);
+      if (untilHeartbeat <= 0) {
+        yield { type: "heartbeat" };
+        lastSent = Date.now();
+        continue;
+      }
+      const woken = await this.o.bus.wait(runId, seen, Math.min(pollMs, untilHeartbeat), signal);
+      if (!woken && !this.live.has(runId)) {
+        pollMs = Math.min(pollMs * 2, this.o.pollMaxMs);
+        // A run deleted by a rollback never writes more; stop instead of waiting forever.
+        if (pollMs === this.o.pollMaxMs && !(await runs.get(runId))) return;
+      }
+    }
+  }
+
+  /** Stops taking runs, interrupts live ones after `graceMs`, waits for them. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    clearInterval(this.leaseTimer);
+    const all = [...this.live.values()];
+    const finished = Promise.allSettled(all.map((l) => l.done));
+    const timer = setTimeout(() => {
+      for (const l of this.live.values()) {
+        l.cancelAction ??= "interrupt";
+        l.abort.abort(new RunCancelledError("interrupt"));
+      }
+    }, graceMs);
+    await finished;
+    clearTimeout(timer);
+  }
+
+  private async scheduleNext(threadId: string): Promise<void> {
+    const { stores } = this.o;
+    for (;;) {
+      const [next] = await stores.runs.listByThread(threadId, ["pending"]);
+      if (!next) return;
+      if (!(await stores.threads.acquire(threadId, next.runId))) return;
+      const started = await this.startClaimed(next);
+      if (started) return;
+    }
+  }
+
+  /** Starts a run whose thread this replica has just acquired. */
+  private async startClaimed(run: RunRecord): Promise<boolean> {
+    const { stores } = this.o;
+    const now = Date.now();
+    const running = await stores.runs.update(
+      run.runId,
+      { status: "running", ownerId: this.o.replicaId, leaseUntil: new Date(now + this.o.leaseMs), updatedAt: new Date(now) },
+      ["pending"],
+    );
+    if (!running) {
+      await stores.threads.release(run.threadId, run.runId);
+      return false;
+    }
+    const abort = new AbortController();
+    const live: LiveRun = { run: running, abort, cancelAction: null, done: Promise.resolve() };
+    this.live.set(run.runId, live);
+    live.done = this.execute(live).catch((error: unknown) => {
+      this.o.logger.error({ err: error, run_id: run.runId }, "run bookkeeping failed");
+    });
+    return true;
+  }
+
+  private async execute(live: LiveRun): Promise<void> {
+    const { run, abort } = live;
+    const { stores, logger } = this.o;
+    const writer = new EventWriter(stores.events, this.o.bus, run.threadId, run.runId, (error) => {
+      logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
+      abort.abort(error);
+    });
+    let status: RunStatus = "success";
+    let error: RunError | null = null;
+    let baseCheckpointId: string | null = null;
+    const registered = this.o.graphs.get(run.assistantId);
+    try {
+      if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
+      const { graph } = registered;
+      const { kwargs } = run;
+      const before = await graph.getState({ configurable: { thread_id: run.threadId } });
+      baseCheckpointId = (before.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
+      for (const message of inputMessages(kwargs.input)) writer.add({ kind: "message", data: message });
+      const wanted = new Set(kwargs.streamModes);
+      const modes = [...new Set([...kwargs.streamModes, "updates" as const])];
+      const userConfig = kwargs.config ?? {};
+      const configurable: Record<string, unknown> = {
+        ...(isJsonObject(userConfig["configurable"]) ? userConfig["configurable"] : {}),
+        thread_id: run.threadId,
+        run_id: run.runId,
+      };
+      if (kwargs.checkpointId) configurable["checkpoint_id"] = kwargs.checkpointId;
+      const options: Record<string, unknown> = {
+        configurable,
+        streamMode: modes,
+        subgraphs: kwargs.streamSubgraphs,
+        signal: abort.signal,
+        runId: run.runId,
+        metadata: { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId },
+      };
+      if (kwargs.context) options["context"] = kwargs.context;
+      if (kwargs.interruptBefore.length) options["interruptBefore"] = kwargs.interruptBefore.includes("*") ? "*" : kwargs.interruptBefore;
+      if (kwargs.interruptAfter.length) options["interruptAfter"] = kwargs.interruptAfter.includes("*") ? "*" : kwargs.interruptAfter;
+      if (typeof userConfig["recursion_limit"] === "number") options["recursionLimit"] = userConfig["recursion_limit"];
+      if (Array.isArray(userConfig["tags"])) options["tags"] = userConfig["tags"];
+      const input = kwargs.command ? new Command(kwargs.command as never) : kwargs.input;
+      const stream = await graph.stream(input, options);
+      for await (const chunk of stream) {
+        const [namespace, mode, data] = (kwargs.streamSubgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
+        if (mode === "updates" && namespace.length === 0) {
+          for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
+        }
+        if (wanted.has(mode as never)) {
+          writer.add({ kind: "part", mode: mode as never, namespace: namespace.map(String), data: toJson(data) });
+        }
+      }
+    } catch (thrown) {
+      if (abort.signal.aborted && abort.signal.reason instanceof RunCancelledError) {
+        status = "interrupted";
+      } else {
+        status = "error";
+        const reason = abort.signal.aborted ? abort.signal.reason : thrown;
+        error = {
+          name: reason instanceof Error ? reason.name : "Error",
+          message: reason instanceof Error ? reason.message : String(reason),
+        };
+        writer.add({ kind: "error", data: { name: error.name, message: error.message } });
+      }
+    }
+    await this.finishRun(live, writer, status, error, baseCheckpointId);
+  }
+
+  private async finishRun(live: LiveRun, writer: EventWriter, status: RunStatus, error: RunError | null, baseCheckpointId: string | null) {
+    const { run } = live;
+    const { stores } = this.o;
+    try {
+      await writer.flush();
+    } catch {
+      // Already logged; the run still gets its final status below.
+    }
+    const finished = await stores.runs.update(
+      run.runId,
+      { status, error, updatedAt: new Date(), ownerId: null, leaseUntil: null },
+      ["running"],
+    );
+    if (live.cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
+    try {
+      if (finished) await this.finishRecord(finished, live.cancelAction ?? "interrupt");
+    } finally {
+      await stores.threads.release(run.threadId, run.runId);
+      this.live.delete(run.runId);
+      this.o.bus.forget(run.runId);
+      await this.scheduleNext(run.threadId);
+    }
+  }
+
+  /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
+  private async finishRecord(run: RunRecord, action: CancelActionName): Promise<void> {
+    const { stores } = this.o;
+    if (run.status === "interrupted" && action === "rollback") {
+      await stores.events.append(run.threadId, run.runId, [{ kind: "end", data: { status: run.status } }]);
+      this.o.bus.notify(run.runId);
+      await stores.feedback.deleteByRun(run.runId);
+      await stores.events.deleteRun(run.runId);
+      await stores.runs.delete(run.runId);
+    } else {
+      await stores.events.append(run.threadId, run.runId, [{ kind: "end", data: { status: run.status } }]);
+    }
+    this.o.bus.notify(run.runId);
+  }
+
+  /** Puts the thread back to where it was before the run. */
+  private async rollbackState(run: RunRecord, baseCheckpointId: string | null): Promise<void> {
+    const registered = this.o.graphs.get(run.assistantId);
+    if (!registered) return;
+    if (baseCheckpointId === null) {
+      await this.o.checkpointer.deleteThread(run.threadId);
+      return;
+    }
+    const base = await registered.graph.getState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } });
+    await registered.graph.updateState({ configurable: { thread_id: run.threadId } }, base.values, "__start__" as never);
+  }
+
+  private async renewLeases(): Promise<void> {
+    const { stores } = this.o;
+    for (const live of [...this.live.values()]) {
+      try {
+        const renewed = await stores.runs.update(
+          live.run.runId,
+          { leaseUntil: new Date(Date.now() + this.o.leaseMs) },
+          ["running"],
+        );
+        if (renewed?.cancelRequested && !live.abort.signal.aborted) {
+          live.cancelAction ??= renewed.cancelRequested;
+          live.abort.abort(new RunCancelledError(renewed.cancelRequested));
+        }
+      } catch (error) {
+        this.o.logger.warn({ err: error, run_id: live.run.runId }, "lease renewal failed");
+      }
+    }
+  }
+}
+
+function abortPromise(signal: AbortSignal | undefined): Promise<never> {
+  if (!signal) return new Promise(() => {});
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/** Gives input messages ids up front, so stored messages match the state's. */
+function withMessageIds(kwargs: RunKwargs): RunKwargs {
+  const messages = kwargs.input?.["messages"];
+  if (!Array.isArray(messages)) return kwargs;
+  const withIds = messages.map((m) => (isJsonObject(m) && typeof m["id"] !== "string" ? { ...m, id: randomUUID() } : m));
+  return { ...kwargs, input: { ...kwargs.input, messages: withIds } };
+}
+
+const ROLE_TO_TYPE: Record<string, string> = { user: "human", human: "human", assistant: "ai", ai: "ai", tool: "tool", system: "system" };
+
+/** The input's messages in LangChain's serialized shape. */
+function inputMessages(input: JsonObject | null): JsonObject[] {
+  const messages = input?.["messages"];
+  if (!Array.isArray(messages)) return [];
+  return messages.filter(isJsonObject).map((m) => {
+    const { role, type, ...rest } = m;
+    const kind = ROLE_TO_TYPE[String(type ?? role ?? "human")] ?? String(type ?? role);
+    return { type: kind, ...rest, content: m["content"] ?? "" };
+  });
+}
+
+/** Messages a node returned in an `updates` chunk. */
+function updateMessages(update: unknown): JsonObject[] {
+  if (!update || typeof update !== "object") return [];
+  const out: JsonObject[] = [];
+  for (const nodeUpdate of Object.values(update as Record<string, unknown>)) {
+    const messages = (nodeUpdate as { messages?: unknown } | null)?.messages;
+    const list = Array.isArray(messages) ? messages : messages ? [messages] : [];
+    for (const m of list) if (isBaseMessage(m)) out.push(messageToJson(m));
+  }
+  return out;
+}

@@ -1,0 +1,215 @@
+// The embedded store: everything in process memory, nothing to install.
+import {
+  DuplicateError,
+  type EventStore,
+  type FeedbackRecord,
+  type FeedbackStore,
+  type MessagePage,
+  type MessagePageQuery,
+  type NewEvent,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type StoredEvent,
+  type Stores,
+  type ThreadRecord,
+  type ThreadStore,
+  ACTIVE_STATUSES,
+} from "./types.js";
+
+class MemoryRunStore implements RunStore {
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly byThread = new Map<string, Set<string>>();
+
+  async insert(run: RunRecord): Promise<void> {
+    if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
+    this.runs.set(run.runId, { ...run });
+    let ids = this.byThread.get(run.threadId);
+    if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
+    ids.add(run.runId);
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    return run ? { ...run } : null;
+  }
+
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[]): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    if (!run) return null;
+    if (ifStatus && !ifStatus.includes(run.status)) return null;
+    Object.assign(run, patch, { runId: run.runId, threadId: run.threadId });
+    return { ...run };
+  }
+
+  async delete(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    this.runs.delete(runId);
+    this.byThread.get(run.threadId)?.delete(runId);
+  }
+
+  async listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const id of this.byThread.get(threadId) ?? []) {
+      const run = this.runs.get(id);
+      if (run && statuses.includes(run.status)) out.push({ ...run });
+    }
+    return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const run of this.runs.values()) {
+      if (out.length >= limit) break;
+      if (ACTIVE_STATUSES.includes(run.status) && run.leaseUntil && run.leaseUntil < now) out.push({ ...run });
+    }
+    return out;
+  }
+
+  async countActiveByUser(userId: string): Promise<number> {
+    let n = 0;
+    for (const run of this.runs.values()) if (run.userId === userId && ACTIVE_STATUSES.includes(run.status)) n++;
+    return n;
+  }
+}
+
+class MemoryThreadStore implements ThreadStore {
+  private readonly threads = new Map<string, ThreadRecord>();
+
+  async ensure(threadId: string, userId: string): Promise<ThreadRecord> {
+    let thread = this.threads.get(threadId);
+    if (!thread) {
+      const now = new Date();
+      thread = { threadId, userId, activeRunId: null, createdAt: now, updatedAt: now };
+      this.threads.set(threadId, thread);
+    }
+    return { ...thread };
+  }
+
+  async get(threadId: string): Promise<ThreadRecord | null> {
+    const thread = this.threads.get(threadId);
+    return thread ? { ...thread } : null;
+  }
+
+  async acquire(threadId: string, runId: string): Promise<boolean> {
+    const thread = this.threads.get(threadId);
+    if (!thread || thread.activeRunId !== null) return thread?.activeRunId === runId;
+    thread.activeRunId = runId;
+    thread.updatedAt = new Date();
+    return true;
+  }
+
+  async release(threadId: string, runId: string): Promise<void> {
+    const thread = this.threads.get(threadId);
+    if (thread?.activeRunId === runId) {
+      thread.activeRunId = null;
+      thread.updatedAt = new Date();
+    }
+  }
+}
+
+/** Index of the first row with seq > afterSeq in an ascending array. */
+function firstAfter(rows: readonly StoredEvent[], afterSeq: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+class MemoryEventStore implements EventStore {
+  private readonly lastSeq = new Map<string, number>();
+  private readonly runEvents = new Map<string, StoredEvent[]>();
+  private readonly runMessages = new Map<string, StoredEvent[]>();
+
+  async append(threadId: string, runId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+    let seq = this.lastSeq.get(threadId) ?? 0;
+    const createdAt = new Date();
+    const stored = events.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
+    this.lastSeq.set(threadId, seq);
+    for (const row of stored) {
+      const index = row.kind === "message" ? this.runMessages : this.runEvents;
+      let rows = index.get(runId);
+      if (!rows) index.set(runId, (rows = []));
+      rows.push(row);
+    }
+    return stored;
+  }
+
+  async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = this.runEvents.get(runId);
+    if (!rows) return [];
+    const start = firstAfter(rows, afterSeq);
+    return rows.slice(start, start + limit);
+  }
+
+  async firstRunEventSeq(runId: string): Promise<number | null> {
+    return this.runEvents.get(runId)?.[0]?.seq ?? null;
+  }
+
+  async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
+    const rows = this.runMessages.get(runId) ?? [];
+    if (query.afterSeq !== undefined) {
+      const start = firstAfter(rows, query.afterSeq);
+      const page = rows.slice(start, start + query.limit);
+      return { rows: page, hasMore: start + query.limit < rows.length };
+    }
+    const end = query.beforeSeq !== undefined ? firstAfter(rows, query.beforeSeq - 1) : rows.length;
+    const start = Math.max(0, end - query.limit);
+    return { rows: rows.slice(start, end), hasMore: start > 0 };
+  }
+
+  async hasMessage(runId: string, messageId: string): Promise<boolean> {
+    return (this.runMessages.get(runId) ?? []).some(
+      (row) => typeof row.data === "object" && row.data !== null && !Array.isArray(row.data) && row.data["id"] === messageId,
+    );
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.runEvents.delete(runId);
+    this.runMessages.delete(runId);
+  }
+}
+
+class MemoryFeedbackStore implements FeedbackStore {
+  private readonly byRun = new Map<string, FeedbackRecord[]>();
+
+  async create(feedback: FeedbackRecord): Promise<void> {
+    let list = this.byRun.get(feedback.runId);
+    if (!list) this.byRun.set(feedback.runId, (list = []));
+    if (list.some((f) => f.userId === feedback.userId)) throw new DuplicateError("feedback for (run_id, user_id)");
+    list.push({ ...feedback });
+  }
+
+  async listByRun(runId: string): Promise<FeedbackRecord[]> {
+    return (this.byRun.get(runId) ?? []).map((f) => ({ ...f }));
+  }
+
+  async delete(runId: string, feedbackId: string): Promise<boolean> {
+    const list = this.byRun.get(runId);
+    const index = list?.findIndex((f) => f.feedbackId === feedbackId) ?? -1;
+    if (index < 0) return false;
+    list!.splice(index, 1);
+    return true;
+  }
+
+  async deleteByRun(runId: string): Promise<void> {
+    this.byRun.delete(runId);
+  }
+}
+
+export function createMemoryStores(): Stores {
+  return {
+    kind: "memory",
+    runs: new MemoryRunStore(),
+    threads: new MemoryThreadStore(),
+    events: new MemoryEventStore(),
+    feedback: new MemoryFeedbackStore(),
+    ping: async () => {},
+    close: async () => {},
+  };
+}
