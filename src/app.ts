@@ -1,0 +1,113 @@
+// Builds the whole service from a Config without listening, so tests and
+// main.ts share one wiring (like connect-es examples' build()).
+import { randomUUID } from "node:crypto";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
+import { pino, type Logger } from "pino";
+import { LOCAL_CALLER } from "./auth/caller.js";
+import type { Config } from "./config.js";
+import { EventBus } from "./runtime/event-bus.js";
+import { loadGraphs, type GraphRegistry } from "./runtime/graphs.js";
+import { RunRuntime } from "./runtime/runtime.js";
+import { httpHandler } from "./server/http.js";
+import { authInterceptor, errorInterceptor, type Authenticator } from "./server/interceptors.js";
+import { listen, type Listening, type RequestHandler } from "./server/listen.js";
+import type { ServiceDeps } from "./service/deps.js";
+import { runsRoutes } from "./service/routes.js";
+import { createMemoryStores } from "./stores/memory.js";
+import type { Stores } from "./stores/types.js";
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  graphs: GraphRegistry;
+  runtime: RunRuntime;
+  deps: ServiceDeps;
+  handler: RequestHandler;
+  replicaId: string;
+  /** Drains runs, then closes the stores. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  authenticate?: Authenticator;
+}
+
+async function createStores(config: Config, logger: Logger): Promise<{ stores: Stores; checkpointer: BaseCheckpointSaver }> {
+  if (config.store === "mongodb") {
+    const { createMongoStores } = await import("./stores/mongo/index.js");
+    return createMongoStores(config, logger);
+  }
+  return { stores: createMemoryStores(), checkpointer: new MemorySaver() };
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const replicaId = randomUUID();
+  const { stores, checkpointer } = await createStores(config, logger);
+  const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined);
+  const runtime = new RunRuntime({
+    stores,
+    graphs,
+    checkpointer,
+    bus: new EventBus(),
+    logger,
+    replicaId,
+    leaseMs: config.leaseMs,
+    pollMinMs: 20,
+    pollMaxMs: 500,
+    maxActiveRunsPerUser: config.maxActiveRunsPerUser,
+  });
+  const deps: ServiceDeps = { stores, graphs, runtime, heartbeatMs: config.heartbeatMs, streams: { open: 0 } };
+  const authenticate: Authenticator = options.authenticate ?? (async () => LOCAL_CALLER);
+  const connect = connectNodeAdapter({
+    routes: runsRoutes(deps),
+    interceptors: [errorInterceptor(logger), authInterceptor(authenticate)],
+    readMaxBytes: config.readMaxBytes,
+  });
+  const handler = httpHandler(connect as RequestHandler, {
+    corsOrigins: config.corsOrigins,
+    ready: () => stores.ping().then(() => true, () => false),
+  });
+  return {
+    config,
+    logger,
+    stores,
+    graphs,
+    runtime,
+    deps,
+    handler,
+    replicaId,
+    close: async () => {
+      await runtime.drain(config.drainMs);
+      await stores.close();
+    },
+  };
+}
+
+export interface Server {
+  app: App;
+  listening: Listening;
+  url: string;
+  /** Graceful: stop accepting, drain runs, close streams, close stores. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: AppOptions = {}): Promise<Server> {
+  const app = await createApp(config, options);
+  const listening = await listen(app.handler, config.host, config.port);
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  return {
+    app,
+    listening,
+    url: `http://${host}:${listening.port}`,
+    stop: async () => {
+      const closed = listening.close();
+      await app.close();
+      listening.destroy();
+      await closed;
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// The HTTP layer in front of Connect: CORS for browser origins and the
+// plain-HTTP health endpoints, then the Connect adapter for everything else.
+import type http from "node:http";
+import type http2 from "node:http2";
+import { cors } from "@connectrpc/connect";
+import type { RequestHandler } from "./listen.js";
+
+export interface HttpOptions {
+  corsOrigins: string[];
+  ready: () => Promise<boolean>;
+}
+
+const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id"].join(", ");
+const ALLOWED_HEADERS = [...cors.allowedHeaders, "authorization", "x-request-id"].join(", ");
+
+export function httpHandler(connect: RequestHandler, options: HttpOptions): RequestHandler {
+  const any = options.corsOrigins.includes("*");
+  const allowed = new Set(options.corsOrigins);
+  return (req, res) => {
+    const response = res as http.ServerResponse & http2.Http2ServerResponse;
+    const origin = req.headers["origin"];
+    if (typeof origin === "string" && (any || allowed.has(origin))) {
+      response.setHeader("access-control-allow-origin", any ? "*" : origin);
+      response.setHeader("vary", "Origin");
+      response.setHeader("access-control-expose-headers", EXPOSED);
+      if (req.method === "OPTIONS") {
+        response.writeHead(204, {
+          "access-control-allow-methods": cors.allowedMethods.join(", "),
+          "access-control-allow-headers": ALLOWED_HEADERS,
+          "access-control-max-age": "7200",
+        });
+        response.end();
+        return;
+      }
+    }
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/healthz") {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end('{"status":"ok"}');
+      return;
+    }
+    if (path === "/readyz") {
+      options.ready().then(
+        (ok) => {
+          response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
+          response.end(ok ? '{"status":"ready"}' : '{"status":"store unreachable"}');
+        },
+        () => {
+          response.writeHead(503, { "content-type": "application/json" });
+          response.end('{"status":"store unreachable"}');
+        },
+      );
+      return;
+    }
+    connect(req, res);
+  };
+}

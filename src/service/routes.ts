@@ -1,0 +1,29 @@
+// The RunsService implementation: one thin handler per RPC (validate,
+// authorize, delegate), wired to their dependencies here.
+import type { ConnectRouter } from "@connectrpc/connect";
+import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import type { ServiceDeps } from "./deps.js";
+import { cancelRun } from "./rpc/cancel-run.js";
+import { createRunFeedback } from "./rpc/create-run-feedback.js";
+import { deleteRunFeedback } from "./rpc/delete-run-feedback.js";
+import { getRun } from "./rpc/get-run.js";
+import { joinRun } from "./rpc/join-run.js";
+import { listRunFeedback } from "./rpc/list-run-feedback.js";
+import { listRunMessages } from "./rpc/list-run-messages.js";
+import { streamRun } from "./rpc/stream-run.js";
+import { waitRun } from "./rpc/wait-run.js";
+
+export function runsRoutes(deps: ServiceDeps) {
+  return (router: ConnectRouter) =>
+    router.service(RunsService, {
+      streamRun: streamRun(deps),
+      waitRun: waitRun(deps),
+      getRun: getRun(deps),
+      cancelRun: cancelRun(deps),
+      joinRun: joinRun(deps),
+      listRunMessages: listRunMessages(deps),
+      listRunFeedback: listRunFeedback(deps),
+      createRunFeedback: createRunFeedback(deps),
+      deleteRunFeedback: deleteRunFeedback(deps),
+    });
+}

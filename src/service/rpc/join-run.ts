@@ -1,0 +1,30 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { EventGapSchema, type RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
+import { authorize } from "../../auth/caller.js";
+import { loadRun, setRunHeaders, type ServiceDeps } from "../deps.js";
+import { runEvents } from "../stream.js";
+import { parseLastEventId } from "../validate.js";
+
+export function joinRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["joinRun"] {
+  return async function* (req, ctx) {
+    const caller = authorize(ctx, "runs:read");
+    const lastEventId = parseLastEventId(req.lastEventId);
+    const run = await loadRun(deps, "run_id", req.runId, caller);
+    setRunHeaders(ctx, run);
+    if (lastEventId > 0) {
+      // The id must be one of this run's events; otherwise say where replay starts.
+      const [at] = await deps.stores.events.listRunEvents(run.runId, lastEventId - 1, 1);
+      if (!at || at.seq !== lastEventId) {
+        const [next] = await deps.stores.events.listRunEvents(run.runId, lastEventId, 1);
+        yield {
+          payload: {
+            case: "gap",
+            value: create(EventGapSchema, { lastEventId: BigInt(lastEventId), firstAvailableEventId: BigInt(next?.seq ?? 0) }),
+          },
+        };
+      }
+    }
+    for await (const payload of runEvents(deps, run, lastEventId, ctx, false)) yield { payload };
+  };
+}
