@@ -5,6 +5,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { Duplex } from "node:stream";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -20,6 +21,44 @@ export interface Listening {
   close(): Promise<void>;
   /** Closes every open connection now. */
   destroy(): void;
+}
+
+/**
+ * http2 reads a net.Socket's native handle directly, past anything given back
+ * with unshift(); a Duplex wrapper makes it read the sniffed bytes first.
+ */
+function replay(socket: net.Socket, head: Buffer): Duplex {
+  const duplex = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk, encoding, callback) {
+      socket.write(chunk, encoding, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(error, callback) {
+      socket.destroy(error ?? undefined);
+      callback(error);
+    },
+  });
+  duplex.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!duplex.push(chunk)) socket.pause();
+  });
+  socket.on("end", () => duplex.push(null));
+  socket.on("close", () => duplex.destroy());
+  return Object.assign(duplex, {
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    localAddress: socket.localAddress,
+    localPort: socket.localPort,
+    setNoDelay: () => duplex,
+    setKeepAlive: () => duplex,
+    setTimeout: () => duplex,
+  });
 }
 
 export async function listen(handler: RequestHandler, host: string, port: number): Promise<Listening> {
@@ -42,10 +81,14 @@ export async function listen(handler: RequestHandler, host: string, port: number
       const isH2 = head.subarray(0, n).equals(PREFACE.subarray(0, n));
       if (isH2 && head.length < PREFACE.length) return;
       socket.off("data", onData);
-      socket.pause();
-      socket.unshift(head);
-      (isH2 ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (isH2) {
+        h2.emit("connection", replay(socket, head));
+      } else {
+        socket.pause();
+        socket.unshift(head);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     };
     socket.on("data", onData);
   });

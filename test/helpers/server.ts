@@ -1,0 +1,64 @@
+// A real server on a free loopback port, and real clients for each protocol.
+import { createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import { startServer, type AppOptions, type Server } from "../../src/app.js";
+import { defaultConfig, type Config } from "../../src/config.js";
+
+export type RunsClient = Client<typeof RunsService>;
+
+export interface TestServer {
+  server: Server;
+  url: string;
+  port: number;
+  /** Connect protocol, JSON, over HTTP/1.1. */
+  connectJson: RunsClient;
+  /** Connect protocol, binary, over HTTP/1.1. */
+  connectBinary: RunsClient;
+  /** gRPC over h2c. */
+  grpc: RunsClient;
+  /** gRPC-Web over HTTP/1.1. */
+  grpcWeb: RunsClient;
+  client(transport: "connectJson" | "connectBinary" | "grpc" | "grpcWeb"): RunsClient;
+  stop(): Promise<void>;
+}
+
+export function transports(url: string): Record<"connectJson" | "connectBinary" | "grpc" | "grpcWeb", Transport> {
+  return {
+    connectJson: createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false }),
+    connectBinary: createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: true }),
+    grpc: createGrpcTransport({ baseUrl: url, httpVersion: "2" }),
+    grpcWeb: createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }),
+  };
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<TestServer> {
+  const config = defaultConfig({ host: "127.0.0.1", port: 0, logLevel: "silent", heartbeatMs: 15_000, drainMs: 200, ...overrides });
+  const server = await startServer(config, options);
+  const t = transports(server.url);
+  const clients = {
+    connectJson: createClient(RunsService, t.connectJson),
+    connectBinary: createClient(RunsService, t.connectBinary),
+    grpc: createClient(RunsService, t.grpc),
+    grpcWeb: createClient(RunsService, t.grpcWeb),
+  };
+  return {
+    server,
+    url: server.url,
+    port: server.listening.port,
+    ...clients,
+    client: (name) => clients[name],
+    stop: () => server.stop(),
+  };
+}
+
+/** A demo-graph input with `n` user messages. */
+export function userInput(...texts: string[]) {
+  return { messages: texts.map((content) => ({ role: "user", content })) };
+}
+
+export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of stream) out.push(item);
+  return out;
+}
