@@ -213,8 +213,14 @@ export class RunRuntime {
       const woken = await this.o.bus.wait(runId, seen, Math.min(pollMs, untilHeartbeat), signal);
       if (!woken && !this.live.has(runId)) {
         pollMs = Math.min(pollMs * 2, this.o.pollMaxMs);
-        // A run deleted by a rollback never writes more; stop instead of waiting forever.
-        if (pollMs === this.o.pollMaxMs && !(await runs.get(runId))) return;
+        // A deleted run (rollback), or a finished one with nothing after `after`,
+        // will never write more: stop instead of waiting forever.
+        const run = await runs.get(runId);
+        if (!run) return;
+        if (TERMINAL_STATUSES.includes(run.status) && rows.length === 0) {
+          const [later] = await events.listRunEvents(runId, after, 1);
+          if (!later) return;
+        }
       }
     }
   }
@@ -382,8 +388,8 @@ export class RunRuntime {
       await this.o.checkpointer.deleteThread(run.threadId);
       return;
     }
-    const base = await registered.graph.getState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } });
-    await registered.graph.updateState({ configurable: { thread_id: run.threadId } }, base.values, "__start__" as never);
+    // An empty update forked from the base checkpoint becomes the thread's latest state.
+    await registered.graph.updateState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } }, undefined);
   }
 
   private async renewLeases(): Promise<void> {

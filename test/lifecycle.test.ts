@@ -1,0 +1,139 @@
+// Cancel, disconnect (cancel vs continue), and JoinRun re-attachment.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { CancelAction, OnDisconnect, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ heartbeatMs: 60_000 });
+});
+afterAll(() => t.stop());
+
+/** Starts a slow streamed run, reads its metadata, then lets the caller decide. */
+async function startSlow(onDisconnect: OnDisconnect, delayMs = 150) {
+  const abort = new AbortController();
+  const stream = t.connectJson.streamRun(
+    { run: { assistantId: "demo", input: userInput("slow run"), context: { delay_ms: delayMs }, onDisconnect } },
+    { signal: abort.signal },
+  );
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = (await iterator.next()).value as StreamRunResponse;
+  if (first.payload.case !== "event" || first.payload.value.kind.case !== "metadata") throw new Error("metadata first");
+  const meta = first.payload.value.kind.value;
+  return { runId: meta.runId, threadId: meta.threadId, metadataId: first.payload.value.eventId, abort, iterator };
+}
+
+async function waitForStatus(runId: string, done: (s: RunStatus) => boolean, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { run } = await t.connectJson.getRun({ runId });
+    if (done(run!.status)) return run!;
+    if (Date.now() > deadline) throw new Error(`run ${runId} stuck in ${run!.status}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("cancel and disconnect", () => {
+  it("CancelRun interrupts a running run; its stream ends with status interrupted", async () => {
+    const { runId, iterator } = await startSlow(OnDisconnect.CONTINUE, 500);
+    const res = await t.grpc.cancelRun({ runId, action: CancelAction.INTERRUPT, wait: true });
+    expect(res.run?.status).toBe(RunStatus.INTERRUPTED);
+    const rest: StreamRunResponse[] = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(r.value);
+    const last = rest.at(-1)!.payload;
+    expect(last.case === "event" && last.value.kind.case === "end" && last.value.kind.value.status).toBe(RunStatus.INTERRUPTED);
+  });
+
+  it("CancelRun rollback deletes the run and restores the thread's state", async () => {
+    const first = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("keep me") } });
+    const abort = new AbortController();
+    const stream = t.connectJson.streamRun(
+      { run: { assistantId: "demo", threadId: first.run!.threadId, input: userInput("drop me"), context: { delay_ms: 300 }, onDisconnect: OnDisconnect.CONTINUE } },
+      { signal: abort.signal },
+    );
+    const it0 = stream[Symbol.asyncIterator]();
+    const meta = (await it0.next()).value as StreamRunResponse;
+    const runId = meta.payload.case === "event" && meta.payload.value.kind.case === "metadata" ? meta.payload.value.kind.value.runId : "";
+    const res = await t.connectJson.cancelRun({ runId, action: CancelAction.ROLLBACK, wait: true });
+    expect(res.run).toBeUndefined();
+    const error = await t.connectJson.getRun({ runId }).catch((e: unknown) => e);
+    expect((error as ConnectError).code).toBe(Code.NotFound);
+    abort.abort();
+    const next = await t.connectJson.waitRun({ run: { assistantId: "demo", threadId: first.run!.threadId, input: userInput("after") } });
+    const contents = (next.values?.["messages"] as Array<{ content: string }>).map((m) => m.content);
+    expect(contents).not.toContain("drop me");
+    expect(contents).toContain("keep me");
+    expect(contents).toHaveLength(8);
+  });
+
+  it("on_disconnect=cancel interrupts the run when the client goes away", async () => {
+    const { runId, abort } = await startSlow(OnDisconnect.CANCEL);
+    abort.abort();
+    const run = await waitForStatus(runId, (s) => s !== RunStatus.RUNNING && s !== RunStatus.PENDING);
+    expect(run.status).toBe(RunStatus.INTERRUPTED);
+  });
+
+  it("on_disconnect=continue lets the run finish after the client goes away", async () => {
+    const { runId, abort } = await startSlow(OnDisconnect.CONTINUE, 50);
+    abort.abort();
+    const run = await waitForStatus(runId, (s) => s !== RunStatus.RUNNING && s !== RunStatus.PENDING);
+    expect(run.status).toBe(RunStatus.SUCCESS);
+  });
+
+  it("cancelling a finished run changes nothing", async () => {
+    const done = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("done") } });
+    const res = await t.connectJson.cancelRun({ runId: done.run!.runId });
+    expect(res.run?.status).toBe(RunStatus.SUCCESS);
+  });
+
+  it("WaitRun with on_disconnect=cancel interrupts the run when the caller gives up", async () => {
+    const threadId = crypto.randomUUID();
+    const abort = new AbortController();
+    const pending = t.connectJson
+      .waitRun({ run: { assistantId: "demo", threadId, input: userInput("wait"), context: { delay_ms: 300 } } }, { signal: abort.signal })
+      .catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    expect(((await pending) as ConnectError).code).toBe(Code.Canceled);
+    // The queued run starts only once the abandoned one stopped; had that one
+    // finished, its answer would precede "after" in the thread.
+    const next = await t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput("after"), multitaskStrategy: 4 } });
+    const contents = (next.values?.["messages"] as Array<{ content: string }>).map((m) => m.content);
+    expect(contents.slice(0, 2)).toEqual(["wait", "after"]);
+  });
+});
+
+describe("JoinRun", () => {
+  it("re-attaches after a disconnect and replays what followed last_event_id", async () => {
+    const { runId, metadataId, abort, iterator } = await startSlow(OnDisconnect.CONTINUE, 60);
+    const second = (await iterator.next()).value as StreamRunResponse;
+    abort.abort();
+    const seen = second.payload.case === "event" ? second.payload.value.eventId : metadataId;
+    const joined = await collect(t.grpc.joinRun({ runId, lastEventId: seen }));
+    const ids = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+    expect(ids[0]! > seen).toBe(true);
+    expect(joined.at(-1)?.payload.case === "event" && joined.at(-1)?.payload.value?.kind.case).toBe("end");
+    // The whole stream from the start equals metadata..end, and the resumed tail is its suffix.
+    const full = await collect(t.grpc.joinRun({ runId }));
+    const fullIds = full.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+    expect(fullIds[0]).toBe(metadataId);
+    expect(fullIds.slice(fullIds.indexOf(ids[0]!))).toEqual(ids);
+  });
+
+  it("reports a gap when last_event_id is not one of the run's events", async () => {
+    const done = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("gap") } });
+    const full = await collect(t.connectJson.joinRun({ runId: done.run!.runId }));
+    const firstId = full[0]!.payload.case === "event" ? full[0]!.payload.value.eventId : 0n;
+    const joined = await collect(t.connectJson.joinRun({ runId: done.run!.runId, lastEventId: firstId + 999_999n }));
+    expect(joined[0]?.payload.case).toBe("gap");
+  });
+
+  it("answers NOT_FOUND for an unknown run and INVALID_ARGUMENT for a negative id", async () => {
+    const unknown = await collect(t.connectJson.joinRun({ runId: "11111111-1111-4111-8111-111111111111" })).catch((e: unknown) => e);
+    expect((unknown as ConnectError).code).toBe(Code.NotFound);
+    const done = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("x") } });
+    const negative = await collect(t.connectJson.joinRun({ runId: done.run!.runId, lastEventId: -1n })).catch((e: unknown) => e);
+    expect((negative as ConnectError).code).toBe(Code.InvalidArgument);
+  });
+});
