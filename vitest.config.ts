@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
+    globalSetup: ["test/global-setup.ts"],
     hookTimeout: 120_000,
   },
 });

@@ -113,7 +113,8 @@ describe("JoinRun", () => {
     const joined = await collect(t.grpc.joinRun({ runId, lastEventId: seen }));
     const ids = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
     expect(ids[0]! > seen).toBe(true);
-    expect(joined.at(-1)?.payload.case === "event" && joined.at(-1)?.payload.value?.kind.case).toBe("end");
+    const last = joined.at(-1)!.payload;
+    expect(last.case === "event" && last.value.kind.case).toBe("end");
     // The whole stream from the start equals metadata..end, and the resumed tail is its suffix.
     const full = await collect(t.grpc.joinRun({ runId }));
     const fullIds = full.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));

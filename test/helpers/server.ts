@@ -27,7 +27,7 @@ export function transports(url: string): Record<"connectJson" | "connectBinary" 
   return {
     connectJson: createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: false }),
     connectBinary: createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: true }),
-    grpc: createGrpcTransport({ baseUrl: url, httpVersion: "2" }),
+    grpc: createGrpcTransport({ baseUrl: url }),
     grpcWeb: createGrpcWebTransport({ baseUrl: url, httpVersion: "1.1" }),
   };
 }

@@ -112,7 +112,7 @@ async function buildOnce(): Promise<MongoServerBuild> {
     await checkTool("mvn", ["-v"], "mvn (Maven 3)");
 
     await rm(LIB_DIR, { recursive: true, force: true });
-    await runTool("mvn", [
+    await runBuildStep("mvn", [
       "-B",
       "-q",
       "-Dstyle.color=never",
@@ -128,7 +128,7 @@ async function buildOnce(): Promise<MongoServerBuild> {
 
     await rm(CLASSES_DIR, { recursive: true, force: true });
     await mkdir(CLASSES_DIR, { recursive: true });
-    await runTool(javaBinary("javac"), ["-nowarn", "-d", CLASSES_DIR, "-cp", join(LIB_DIR, "*"), LAUNCHER_SOURCE]);
+    await runBuildStep(javaBinary("javac"), ["-nowarn", "-d", CLASSES_DIR, "-cp", join(LIB_DIR, "*"), LAUNCHER_SOURCE]);
     if (!existsSync(join(CLASSES_DIR, "Launcher.class"))) {
       throw new Error(`mongo-java-server build: javac succeeded but ${join(CLASSES_DIR, "Launcher.class")} is missing`);
     }
@@ -229,6 +229,14 @@ async function checkTool(command: string, args: string[], what: string): Promise
   }
 }
 
+async function runBuildStep(command: string, args: string[]): Promise<void> {
+  try {
+    await runTool(command, args);
+  } catch (e) {
+    throw new Error(`mongo-java-server build failed: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 /** Runs a build tool; rejects with its exit status and output (stdout + stderr) on failure. */
 function runTool(command: string, args: string[]): Promise<void> {
   return new Promise((resolvePromise, reject) => {
@@ -309,8 +317,10 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
   child.on("error", () => {}); // spawn/kill errors are reported below; never crash the host process
 
   const exited = new Promise<void>((done) => {
-    if (child.exitCode !== null || child.signalCode !== null) done();
-    else child.once("exit", () => done());
+    child.once("exit", () => {
+      child.stdin!.destroy(); // an open pipe to a dead child would keep the event loop alive
+      done();
+    });
   });
 
   const uri = await new Promise<string>((resolveUri, reject) => {
@@ -325,6 +335,7 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
       settled = true;
       cleanup();
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      child.stdin!.destroy();
       // Give stderr a moment to drain so the message has the reason.
       setTimeout(() => reject(new Error(message + describe())), 100);
     };
@@ -352,12 +363,12 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
     const cleanup = () => {
       clearTimeout(timer);
       child.stdout!.off("data", onData);
-      child.off("exit", onExit);
+      child.off("close", onExit);
       child.off("error", onError);
     };
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", onData);
-    child.once("exit", onExit);
+    child.once("close", onExit); // "close" (not "exit"): stderr has been read to the end
     child.once("error", onError);
   });
   child.stdout!.resume(); // keep draining (nothing else is expected)
@@ -379,7 +390,6 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
         child.kill("SIGKILL");
         await exited;
       }
-      child.stdin!.destroy();
     })();
     return stopping;
   };

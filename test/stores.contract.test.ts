@@ -1,0 +1,239 @@
+// One contract for every store: the memory store and the MongoDB store (over
+// a real MongoDB-wire server) must both pass it unchanged.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createMemoryStores } from "../src/stores/memory.js";
+import { openMongoStores } from "../src/stores/mongo/index.js";
+import { DuplicateError, type RunRecord, type Stores } from "../src/stores/types.js";
+
+const factories: Array<[string, () => Promise<Stores>]> = [
+  ["memory", async () => createMemoryStores()],
+  [
+    "mongodb",
+    async () => {
+      const uri = inject("mongodbUri");
+      const { stores } = await openMongoStores({ uri, database: `contract_${randomUUID().slice(0, 8)}`, timeoutMs: 5000 });
+      return stores;
+    },
+  ],
+];
+
+function newRun(overrides: Partial<RunRecord> = {}): RunRecord {
+  const now = new Date();
+  return {
+    runId: randomUUID(),
+    threadId: randomUUID(),
+    assistantId: "demo",
+    userId: "u1",
+    status: "pending",
+    metadata: { "a.b": { $gt: 1 }, $where: "x" },
+    multitaskStrategy: "reject",
+    kwargs: {
+      input: { messages: [{ role: "user", content: "hi", "key.with.dots": { $ne: null } }] },
+      command: null,
+      config: null,
+      context: null,
+      streamModes: ["values"],
+      interruptBefore: [],
+      interruptAfter: [],
+      checkpointId: null,
+      streamSubgraphs: false,
+      onDisconnect: "cancel",
+    },
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    ownerId: null,
+    leaseUntil: null,
+    cancelRequested: null,
+    ...overrides,
+  };
+}
+
+describe.each(factories)("%s store", (_name, factory) => {
+  let stores: Stores;
+  beforeAll(async () => {
+    stores = await factory();
+  });
+  afterAll(() => stores.close());
+
+  it("answers ping", async () => {
+    await expect(stores.ping()).resolves.toBeUndefined();
+  });
+
+  describe("runs", () => {
+    it("round-trips a run, user JSON with '.' and '$' keys intact", async () => {
+      const run = newRun();
+      await stores.runs.insert(run);
+      expect(await stores.runs.get(run.runId)).toEqual(run);
+    });
+
+    it("refuses a duplicate run id", async () => {
+      const run = newRun();
+      await stores.runs.insert(run);
+      await expect(stores.runs.insert(run)).rejects.toBeInstanceOf(DuplicateError);
+    });
+
+    it("treats an operator-shaped id as a plain string", async () => {
+      expect(await stores.runs.get('{"$ne": null}')).toBeNull();
+      expect(await stores.runs.get("$where")).toBeNull();
+    });
+
+    it("updates conditionally on status, atomically: of racing updates one wins", async () => {
+      const run = newRun();
+      await stores.runs.insert(run);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => stores.runs.update(run.runId, { status: "running", ownerId: `r${i}` }, ["pending"])),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await stores.runs.update(run.runId, { status: "success" }, ["pending"])).toBeNull();
+      const done = await stores.runs.update(run.runId, { status: "success", error: null }, ["running"]);
+      expect(done?.status).toBe("success");
+    });
+
+    it("lists a thread's runs by status, oldest first", async () => {
+      const threadId = randomUUID();
+      const a = newRun({ threadId, createdAt: new Date(1000) });
+      const b = newRun({ threadId, createdAt: new Date(2000), status: "running" });
+      const c = newRun({ threadId, createdAt: new Date(3000), status: "success" });
+      for (const r of [c, b, a]) await stores.runs.insert(r);
+      expect((await stores.runs.listByThread(threadId, ["pending", "running"])).map((r) => r.runId)).toEqual([a.runId, b.runId]);
+      expect(await stores.runs.countActiveByUser("u-none")).toBe(0);
+    });
+
+    it("lists runs whose lease expired", async () => {
+      const expired = newRun({ status: "running", ownerId: "dead", leaseUntil: new Date(Date.now() - 1000) });
+      const alive = newRun({ status: "running", ownerId: "alive", leaseUntil: new Date(Date.now() + 60_000) });
+      await stores.runs.insert(expired);
+      await stores.runs.insert(alive);
+      const ids = (await stores.runs.listExpired(new Date(), 1000)).map((r) => r.runId);
+      expect(ids).toContain(expired.runId);
+      expect(ids).not.toContain(alive.runId);
+    });
+
+    it("deletes", async () => {
+      const run = newRun();
+      await stores.runs.insert(run);
+      await stores.runs.delete(run.runId);
+      expect(await stores.runs.get(run.runId)).toBeNull();
+    });
+  });
+
+  describe("threads", () => {
+    it("creates once and keeps the first owner", async () => {
+      const threadId = randomUUID();
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stores.threads.ensure(threadId, `u${i}`)));
+      expect(new Set(results.map((t) => t.userId)).size).toBe(1);
+    });
+
+    it("lets exactly one of racing runs acquire a thread, until it releases", async () => {
+      const threadId = randomUUID();
+      await stores.threads.ensure(threadId, "u1");
+      const wins = await Promise.all(Array.from({ length: 20 }, (_, i) => stores.threads.acquire(threadId, `run${i}`)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const winner = `run${wins.indexOf(true)}`;
+      await stores.threads.release(threadId, "someone-else");
+      expect(await stores.threads.acquire(threadId, "late")).toBe(false);
+      await stores.threads.release(threadId, winner);
+      expect(await stores.threads.acquire(threadId, "late")).toBe(true);
+    });
+  });
+
+  describe("events", () => {
+    it("allocates per-thread seqs from 1, strictly increasing, under concurrent appends", async () => {
+      const threadId = randomUUID();
+      const batches = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          stores.events.append(threadId, `run-${i % 2}`, Array.from({ length: 5 }, (_, j) => ({ kind: "part" as const, mode: "custom" as const, data: { i, j } }))),
+        ),
+      );
+      const seqs = batches.flat().map((e) => e.seq).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      for (const batch of batches) for (let k = 1; k < batch.length; k++) expect(batch[k]!.seq).toBeGreaterThan(batch[k - 1]!.seq);
+    });
+
+    it("lists a run's events after a seq, excluding messages", async () => {
+      const threadId = randomUUID();
+      const runId = randomUUID();
+      await stores.events.append(threadId, runId, [
+        { kind: "metadata", data: { run_id: runId } },
+        { kind: "message", data: { id: "m1", type: "human", content: "x" } },
+        { kind: "part", mode: "values", data: { "a.b": 1, $set: 2 } },
+        { kind: "end", data: { status: "success" } },
+      ]);
+      const all = await stores.events.listRunEvents(runId, 0, 100);
+      expect(all.map((e) => [e.seq, e.kind])).toEqual([[1, "metadata"], [3, "part"], [4, "end"]]);
+      expect(all[1]!.data).toEqual({ "a.b": 1, $set: 2 });
+      expect(all[1]!.mode).toBe("values");
+      expect((await stores.events.listRunEvents(runId, 1, 1)).map((e) => e.seq)).toEqual([3]);
+      expect(await stores.events.firstRunEventSeq(runId)).toBe(1);
+      expect(await stores.events.hasMessage(runId, "m1")).toBe(true);
+      expect(await stores.events.hasMessage(runId, "m2")).toBe(false);
+    });
+
+    it("pages messages as ListRunMessages specifies", async () => {
+      const threadId = randomUUID();
+      const runId = randomUUID();
+      const rows = await stores.events.append(
+        threadId,
+        runId,
+        Array.from({ length: 7 }, (_, i) => ({ kind: "message" as const, data: { id: `m${i}`, content: `c${i}` } })),
+      );
+      const seqs = rows.map((r) => r.seq);
+      const page = async (q: { limit: number; beforeSeq?: number; afterSeq?: number }) => {
+        const p = await stores.events.pageMessages(runId, q);
+        return [p.rows.map((r) => r.seq), p.hasMore];
+      };
+      expect(await page({ limit: 3 })).toEqual([seqs.slice(4), true]);
+      expect(await page({ limit: 7 })).toEqual([seqs, false]);
+      expect(await page({ limit: 3, beforeSeq: seqs[4]! })).toEqual([seqs.slice(1, 4), true]);
+      expect(await page({ limit: 3, beforeSeq: seqs[3]! })).toEqual([seqs.slice(0, 3), false]);
+      expect(await page({ limit: 3, afterSeq: seqs[0]! })).toEqual([seqs.slice(1, 4), true]);
+      expect(await page({ limit: 3, afterSeq: seqs[3]! })).toEqual([seqs.slice(4), false]);
+      expect(await page({ limit: 3, afterSeq: seqs[6]! })).toEqual([[], false]);
+      expect(await stores.events.pageMessages(randomUUID(), { limit: 5 })).toEqual({ rows: [], hasMore: false });
+    });
+
+    it("deletes a run's rows", async () => {
+      const threadId = randomUUID();
+      const runId = randomUUID();
+      await stores.events.append(threadId, runId, [{ kind: "metadata", data: {} }, { kind: "message", data: { id: "x" } }]);
+      await stores.events.deleteRun(runId);
+      expect(await stores.events.listRunEvents(runId, 0, 10)).toEqual([]);
+      expect((await stores.events.pageMessages(runId, { limit: 10 })).rows).toEqual([]);
+    });
+  });
+
+  describe("feedback", () => {
+    const feedback = (runId: string, userId: string) => ({
+      feedbackId: randomUUID(),
+      runId,
+      threadId: "t",
+      userId,
+      messageId: null,
+      rating: 1 as const,
+      comment: "$set {.}",
+      createdAt: new Date(),
+    });
+
+    it("keeps one per (run, user), even under racing creates", async () => {
+      const runId = randomUUID();
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => stores.feedback.create(feedback(runId, "u1"))));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(DuplicateError);
+      await stores.feedback.create(feedback(runId, "u2"));
+      const list = await stores.feedback.listByRun(runId);
+      expect(list.map((f) => f.userId).sort()).toEqual(["u1", "u2"]);
+      expect(list[0]!.comment).toBe("$set {.}");
+    });
+
+    it("deletes only on the right run", async () => {
+      const runId = randomUUID();
+      const f = feedback(runId, "u1");
+      await stores.feedback.create(f);
+      expect(await stores.feedback.delete(randomUUID(), f.feedbackId)).toBe(false);
+      expect(await stores.feedback.delete(runId, f.feedbackId)).toBe(true);
+      expect(await stores.feedback.listByRun(runId)).toEqual([]);
+    });
+  });
+});
