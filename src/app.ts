@@ -59,6 +59,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     pollMinMs: 20,
     pollMaxMs: 500,
     maxActiveRunsPerUser: config.maxActiveRunsPerUser,
+    storeRetryMs: 120_000,
   });
   const deps: ServiceDeps = { stores, graphs, runtime, heartbeatMs: config.heartbeatMs, streams: { open: 0 } };
   const authenticate: Authenticator = options.authenticate ?? (async () => LOCAL_CALLER);

@@ -1,25 +1,29 @@
 // Appends a run's rows to the store in order, batching whatever accumulates
 // while the previous append is in flight (a group commit), and wakes local
-// readers after each batch is stored.
+// readers after each batch is stored. Every row carries an idempotency key,
+// so a batch retried after a database hiccup is stored exactly once.
 import type { EventStore, NewEvent } from "../stores/types.js";
 import type { EventBus } from "./event-bus.js";
+import { retryUnavailable } from "./retry.js";
 
 export class EventWriter {
   private queue: NewEvent[] = [];
   private flushing: Promise<void> | null = null;
   private failure: unknown = null;
+  private counter = 0;
 
   constructor(
     private readonly store: EventStore,
     private readonly bus: EventBus,
     private readonly threadId: string,
     private readonly runId: string,
+    private readonly retryBudgetMs: number,
     private readonly onFailure: (error: unknown) => void,
   ) {}
 
   add(event: NewEvent): void {
     if (this.failure) return;
-    this.queue.push(event);
+    this.queue.push({ ...event, key: `${this.runId}:${this.counter++}` });
     this.flushing ??= this.drain();
   }
 
@@ -34,7 +38,7 @@ export class EventWriter {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        await this.store.append(this.threadId, this.runId, batch);
+        await retryUnavailable(() => this.store.append(this.threadId, this.runId, batch), this.retryBudgetMs);
         this.bus.notify(this.runId);
       }
     } catch (error) {

@@ -30,6 +30,7 @@ import {
 } from "./errors.js";
 import type { GraphRegistry } from "./graphs.js";
 import { isJsonObject, messageToJson, toJson } from "./json.js";
+import { retryUnavailable } from "./retry.js";
 
 export interface RunSpec {
   assistantId: string;
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   pollMaxMs: number;
   /** 0: no limit. */
   maxActiveRunsPerUser: number;
+  /** How long a run rides out a database outage before it fails. */
+  storeRetryMs: number;
 }
 
 export type TailItem = { type: "event"; event: StoredEvent } | { type: "heartbeat" };
@@ -72,7 +75,7 @@ export class RunRuntime {
   private draining = false;
 
   constructor(private readonly o: RuntimeOptions) {
-    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(50, Math.floor(o.leaseMs / 3)));
+    this.leaseTimer = setInterval(() => void this.tick(), Math.max(50, Math.min(1000, Math.floor(o.leaseMs / 3))));
     this.leaseTimer.unref();
   }
 
@@ -277,7 +280,7 @@ export class RunRuntime {
   private async execute(live: LiveRun): Promise<void> {
     const { run, abort } = live;
     const { stores, logger } = this.o;
-    const writer = new EventWriter(stores.events, this.o.bus, run.threadId, run.runId, (error) => {
+    const writer = new EventWriter(stores.events, this.o.bus, run.threadId, run.runId, this.o.storeRetryMs, (error) => {
       logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
       abort.abort(error);
     });
@@ -343,39 +346,40 @@ export class RunRuntime {
 
   private async finishRun(live: LiveRun, writer: EventWriter, status: RunStatus, error: RunError | null, baseCheckpointId: string | null) {
     const { run } = live;
-    const { stores } = this.o;
+    const { stores, logger } = this.o;
+    const retry = <T>(call: () => Promise<T>) =>
+      retryUnavailable(call, this.o.storeRetryMs, () => logger.warn({ run_id: run.runId }, "database unavailable; retrying"));
     try {
       await writer.flush();
     } catch {
       // Already logged; the run still gets its final status below.
     }
-    const finished = await stores.runs.update(
-      run.runId,
-      { status, error, updatedAt: new Date(), ownerId: null, leaseUntil: null },
-      ["running"],
-    );
-    if (live.cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
     try {
-      if (finished) await this.finishRecord(finished, live.cancelAction ?? "interrupt");
+      const finished = await retry(() =>
+        stores.runs.update(run.runId, { status, error, updatedAt: new Date(), ownerId: null, leaseUntil: null }, ["running"]),
+      );
+      if (live.cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
+      if (finished) await retry(() => this.finishRecord(finished, live.cancelAction ?? "interrupt"));
     } finally {
-      await stores.threads.release(run.threadId, run.runId);
       this.live.delete(run.runId);
       this.o.bus.forget(run.runId);
-      await this.scheduleNext(run.threadId);
+      await retry(() => stores.threads.release(run.threadId, run.runId));
+      await retry(() => this.scheduleNext(run.threadId));
     }
   }
 
   /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
   private async finishRecord(run: RunRecord, action: CancelActionName): Promise<void> {
     const { stores } = this.o;
+    const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
     if (run.status === "interrupted" && action === "rollback") {
-      await stores.events.append(run.threadId, run.runId, [{ kind: "end", data: { status: run.status } }]);
+      await stores.events.append(run.threadId, run.runId, [end]);
       this.o.bus.notify(run.runId);
       await stores.feedback.deleteByRun(run.runId);
       await stores.events.deleteRun(run.runId);
       await stores.runs.delete(run.runId);
     } else {
-      await stores.events.append(run.threadId, run.runId, [{ kind: "end", data: { status: run.status } }]);
+      await stores.events.append(run.threadId, run.runId, [end]);
     }
     this.o.bus.notify(run.runId);
   }
@@ -390,6 +394,52 @@ export class RunRuntime {
     }
     // An empty update forked from the base checkpoint becomes the thread's latest state.
     await registered.graph.updateState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } }, undefined);
+  }
+
+  private ticking = false;
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.renewLeases();
+      await this.reapExpired();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * Runs whose owner stopped renewing its lease (the replica died) are marked
+   * interrupted by whichever replica notices first, and their thread moves on.
+   */
+  private async reapExpired(): Promise<void> {
+    const { stores, logger } = this.o;
+    try {
+      const now = new Date();
+      for (const run of await stores.runs.listExpired(now, 50)) {
+        if (this.live.has(run.runId)) continue;
+        const lost = await stores.runs.update(
+          run.runId,
+          {
+            status: "interrupted",
+            error: { name: "ReplicaLost", message: "the replica running this run stopped; its lease expired" },
+            updatedAt: new Date(),
+            ownerId: null,
+            leaseUntil: null,
+          },
+          ["running"],
+          now,
+        );
+        if (!lost) continue;
+        logger.warn({ run_id: run.runId, owner_id: run.ownerId }, "run lost with its replica: marked interrupted");
+        await this.finishRecord(lost, "interrupt");
+        await stores.threads.release(lost.threadId, lost.runId);
+        await this.scheduleNext(lost.threadId);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, "reaping expired runs failed");
+    }
   }
 
   private async renewLeases(): Promise<void> {

@@ -34,10 +34,11 @@ class MemoryRunStore implements RunStore {
     return run ? { ...run } : null;
   }
 
-  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[]): Promise<RunRecord | null> {
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
     if (!run) return null;
     if (ifStatus && !ifStatus.includes(run.status)) return null;
+    if (ifLeaseBefore && !(run.leaseUntil && run.leaseUntil < ifLeaseBefore)) return null;
     Object.assign(run, patch, { runId: run.runId, threadId: run.threadId });
     return { ...run };
   }
@@ -126,10 +127,21 @@ class MemoryEventStore implements EventStore {
   private readonly runEvents = new Map<string, StoredEvent[]>();
   private readonly runMessages = new Map<string, StoredEvent[]>();
 
+  /** Keys among the run's last rows: a retried append only ever repeats the tail. */
+  private storedKeys(runId: string, window: number): Set<string> {
+    const keys = new Set<string>();
+    for (const rows of [this.runEvents.get(runId), this.runMessages.get(runId)]) {
+      for (const row of rows?.slice(-window) ?? []) if (row.key !== undefined) keys.add(row.key);
+    }
+    return keys;
+  }
+
   async append(threadId: string, runId: string, events: NewEvent[]): Promise<StoredEvent[]> {
     let seq = this.lastSeq.get(threadId) ?? 0;
     const createdAt = new Date();
-    const stored = events.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
+    const seen = events.some((e) => e.key !== undefined) ? this.storedKeys(runId, events.length * 2) : new Set<string>();
+    const fresh = events.filter((e) => e.key === undefined || !seen.has(e.key));
+    const stored = fresh.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
     this.lastSeq.set(threadId, seq);
     for (const row of stored) {
       const index = row.kind === "message" ? this.runMessages : this.runEvents;

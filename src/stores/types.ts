@@ -65,6 +65,11 @@ export interface ThreadRecord {
 export type EventKind = "metadata" | "part" | "error" | "end" | "message";
 
 export interface NewEvent {
+  /**
+   * Idempotency key: appending a row whose key is already stored (a retry
+   * after a timeout that did land) stores nothing new.
+   */
+  key?: string;
   kind: EventKind;
   /** The stream mode, for `part` rows. */
   mode?: StreamModeName;
@@ -123,9 +128,9 @@ export interface RunStore {
   get(runId: string): Promise<RunRecord | null>;
   /**
    * Applies `patch` if the run exists and, when given, its status is one of
-   * `ifStatus`. Returns the updated run, or null when nothing matched. Atomic.
+   * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`. Returns the updated run, or null when nothing matched. Atomic.
    */
-  update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[]): Promise<RunRecord | null>;
+  update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null>;
   delete(runId: string): Promise<void>;
   /** Runs of a thread in the given statuses, oldest first. */
   listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]>;

@@ -28,6 +28,23 @@ import {
   type ThreadStore,
 } from "../types.js";
 import { bounded, guard, isDuplicateKey } from "./guard.js";
+import { retryUnavailable } from "../../runtime/retry.js";
+
+/**
+ * MongoDBSaver's writes are upserts keyed by checkpoint id, so retrying them
+ * is safe: bound each call and ride out a short outage instead of failing runs.
+ */
+function resilientSaver(saver: MongoDBSaver, timeoutMs: number): MongoDBSaver {
+  const retried = new Set(["getTuple", "put", "putWrites", "deleteThread"]);
+  return new Proxy(saver, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (typeof value !== "function" || !retried.has(String(key))) return value;
+      return (...args: unknown[]) =>
+        retryUnavailable(() => bounded(() => value.apply(target, args), timeoutMs, `checkpoint ${String(key)}`), 120_000);
+    },
+  });
+}
 
 /** The index each query is meant to use on real MongoDB (passed as a hint). */
 export const INDEXES = {
@@ -155,7 +172,7 @@ class MongoRunStore implements RunStore {
     return doc ? fromRunDoc(doc) : null;
   }
 
-  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[]): Promise<RunRecord | null> {
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const set: Partial<RunDoc> = {};
     for (const [key, value] of Object.entries(patch)) {
       const field = RUN_FIELDS[key];
@@ -164,6 +181,7 @@ class MongoRunStore implements RunStore {
     }
     const filter: Record<string, unknown> = { _id: String(runId) };
     if (ifStatus) filter["status"] = { $in: [...ifStatus] };
+    if (ifLeaseBefore) filter["lease_until"] = { $lt: ifLeaseBefore };
     const doc = await this.runs.findOneAndUpdate(filter, { $set: set }, { returnDocument: "after" });
     return doc ? fromRunDoc(doc) : null;
   }
@@ -270,7 +288,7 @@ class MongoEventStore implements EventStore {
       const createdAt = new Date();
       const docs: EventDoc[] = pending.map((e, i) => {
         const doc: EventDoc = {
-          _id: `${this.idPrefix}-${(this.idCounter++).toString(36)}`,
+          _id: e.key ?? `${this.idPrefix}-${(this.idCounter++).toString(36)}`,
           thread_id: threadId,
           seq: base + i + 1,
           run_id: runId,
@@ -293,15 +311,16 @@ class MongoEventStore implements EventStore {
         pending = [];
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        // Another writer took some of these seqs: keep what landed, retry the rest above the new maximum.
-        const landed = new Set((await this.events.find({ _id: { $in: docs.map((d) => d._id) } }).project({ _id: 1 }).toArray()).map((d) => d._id));
-        const inserted = docs.filter((d) => landed.has(d._id));
-        stored.push(...inserted.map(fromEventDoc));
-        pending = pending.filter((_, i) => !landed.has(docs[i]!._id));
+        // Another writer took some of these seqs, or an earlier attempt that
+        // timed out did land: keep what is stored, retry the rest above the new maximum.
+        const landed = await this.events.find({ _id: { $in: docs.map((d) => d._id) } }).toArray();
+        const landedIds = new Set(landed.map((d) => d._id));
+        stored.push(...landed.map(fromEventDoc));
+        pending = pending.filter((_, i) => !landedIds.has(docs[i]!._id));
         this.lastSeq.delete(threadId);
       }
     }
-    return stored;
+    return stored.sort((a, b) => a.seq - b.seq);
   }
 
   async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
@@ -416,7 +435,7 @@ export async function openMongoStores(options: MongoStoreOptions): Promise<{ sto
   await bounded(() => client.connect(), timeoutMs * 2, "connect");
   const db = client.db(options.database);
   await bounded(() => createIndexes(db), timeoutMs * 4, "createIndexes");
-  const checkpointer = new MongoDBSaver({ client, dbName: options.database });
+  const checkpointer = resilientSaver(new MongoDBSaver({ client, dbName: options.database }), timeoutMs);
   const stores: Stores = {
     kind: "mongodb",
     runs: guard(new MongoRunStore(db.collection<RunDoc>("runs")), timeoutMs),

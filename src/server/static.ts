@@ -1,0 +1,94 @@
+// Serves a built static site (the playground, built by Vite into .cache/playground)
+// under a path prefix. GET and HEAD only; a path never leaves the directory.
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import { extname, resolve, sep } from "node:path";
+import type { RequestHandler } from "./listen.js";
+
+type Req = Parameters<RequestHandler>[0];
+type Res = Parameters<RequestHandler>[1];
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".txt": "text/plain; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".woff": "font/woff",
+  ".woff2": "font/woff2",
+  ".wasm": "application/wasm",
+};
+
+export const NOT_BUILT = "playground not built: run npm run build:playground";
+
+/**
+ * Returns a handler that answers requests under `prefix` from the files in
+ * `dir` and returns true, or returns false for any other path. `prefix` ends
+ * with "/"; the prefix itself and the prefix without its slash serve index.html.
+ */
+export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, res: Res) => boolean {
+  const root = resolve(dir);
+  const bare = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  const base = bare + "/";
+  return (req, res) => {
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    if (path !== bare && !path.startsWith(base)) return false;
+    const response = res as Res;
+    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(text)), ...headers });
+      response.end(req.method === "HEAD" ? undefined : text);
+    };
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      send(405, "method not allowed\n", { allow: "GET, HEAD" });
+      return true;
+    }
+    let rel: string;
+    try {
+      rel = decodeURIComponent(path.slice(base.length));
+    } catch {
+      send(400, "bad path\n");
+      return true;
+    }
+    if (rel === "" || rel.endsWith("/")) rel += "index.html";
+    const file = resolve(root, rel);
+    if (rel.includes("\0") || !file.startsWith(root + sep)) {
+      send(404, "not found\n");
+      return true;
+    }
+    void serve(file).catch(() => {
+      if (!response.headersSent) send(500, "internal error\n");
+      else response.destroy();
+    });
+    return true;
+
+    async function serve(file: string): Promise<void> {
+      const dirStat = await stat(root).catch(() => null);
+      if (!dirStat?.isDirectory()) return send(404, NOT_BUILT + "\n");
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile()) return send(404, "not found\n");
+      const immutable = file.startsWith(resolve(root, "assets") + sep);
+      response.writeHead(200, {
+        "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+        "content-length": String(info.size),
+        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+        "x-content-type-options": "nosniff",
+      });
+      if (req.method === "HEAD") {
+        response.end();
+        return;
+      }
+      const stream = createReadStream(file);
+      stream.on("error", () => response.destroy());
+      stream.pipe(response as NodeJS.WritableStream);
+    }
+  };
+}
