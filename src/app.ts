@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { pino, type Logger } from "pino";
-import { LOCAL_CALLER } from "./auth/caller.js";
+import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import type { Config } from "./config.js";
 import { EventBus } from "./runtime/event-bus.js";
 import { loadGraphs, type GraphRegistry } from "./runtime/graphs.js";
@@ -19,6 +19,7 @@ import type { Stores } from "./stores/types.js";
 
 export interface App {
   config: Config;
+  authEnabled: boolean;
   logger: Logger;
   stores: Stores;
   graphs: GraphRegistry;
@@ -32,7 +33,8 @@ export interface App {
 
 export interface AppOptions {
   logger?: Logger;
-  authenticate?: Authenticator;
+  /** Overrides config.authConfigFile. */
+  auth?: AuthConfig | null;
 }
 
 async function createStores(config: Config, logger: Logger): Promise<{ stores: Stores; checkpointer: BaseCheckpointSaver }> {
@@ -62,7 +64,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     storeRetryMs: 120_000,
   });
   const deps: ServiceDeps = { stores, graphs, runtime, heartbeatMs: config.heartbeatMs, streams: { open: 0 } };
-  const authenticate: Authenticator = options.authenticate ?? (async () => LOCAL_CALLER);
+  const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
+  const authenticate: Authenticator = await createAuthenticator(authConfig);
   const connect = connectNodeAdapter({
     routes: runsRoutes(deps),
     interceptors: [errorInterceptor(logger), authInterceptor(authenticate)],
@@ -74,6 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   return {
     config,
+    authEnabled: authConfig !== null,
     logger,
     stores,
     graphs,

@@ -20,6 +20,8 @@ export interface Config {
   maxActiveRunsPerUser: number;
   /** How long SIGTERM lets live runs finish before interrupting them. */
   drainMs: number;
+  /** JSON file with api_keys and/or jwt; none: a single local user. */
+  authConfigFile: string | null;
 }
 
 const FLAGS = {
@@ -37,6 +39,7 @@ const FLAGS = {
   "read-max-bytes": { type: "string" },
   "max-active-runs-per-user": { type: "string" },
   "drain-ms": { type: "string" },
+  "auth-config": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -56,6 +59,7 @@ export const USAGE = `agent-runs: gRPC / gRPC-Web / Connect runs API on LangGrap
   --read-max-bytes N           AGENT_RUNS_READ_MAX_BYTES largest request accepted (4194304)
   --max-active-runs-per-user N AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER  0 = no limit (0)
   --drain-ms N                 AGENT_RUNS_DRAIN_MS       SIGTERM grace for live runs (10000)
+  --auth-config FILE           AGENT_RUNS_AUTH_CONFIG    API keys and JWT settings (none: single local user)
 `;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -88,6 +92,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     readMaxBytes: int("--read-max-bytes", values["read-max-bytes"] ?? env["AGENT_RUNS_READ_MAX_BYTES"], 4 * 1024 * 1024, 1024),
     maxActiveRunsPerUser: int("--max-active-runs-per-user", values["max-active-runs-per-user"] ?? env["AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER"], 0),
     drainMs: int("--drain-ms", values["drain-ms"] ?? env["AGENT_RUNS_DRAIN_MS"], 10_000),
+    authConfigFile: values["auth-config"] ?? env["AGENT_RUNS_AUTH_CONFIG"] ?? null,
   };
 }
 

@@ -17,10 +17,12 @@ if (config.help) {
 
 const logger = pino({ level: config.logLevel });
 const server = await startServer(config, { logger });
-logger.warn(
-  { user_id: "local" },
-  "no auth configured: every request runs as the single local user",
-);
+if (!server.app.authEnabled) {
+  logger.warn(
+    { user_id: "local", host: config.host },
+    "NO AUTH CONFIGURED: every request runs as the single local user; set --auth-config before exposing this beyond localhost",
+  );
+}
 logger.info(
   { url: server.url, store: config.store, assistants: server.app.graphs.ids(), replica_id: server.app.replicaId },
   `agent-runs listening on ${server.url}`,

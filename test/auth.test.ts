@@ -1,0 +1,184 @@
+// Authentication and isolation: API keys and JWTs (HS256 secret, JWKS file)
+// map to users and permissions; another user's run is NOT_FOUND on every RPC.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { RunsService } from "../gen/agentruns/v1/runs_pb.js";
+import { collect, startTestServer, userInput, type RunsClient, type TestServer } from "./helpers/server.js";
+
+const SECRET = "a-test-secret-that-is-long-enough-for-hs256";
+let t: TestServer;
+let rsaPrivate: CryptoKey;
+
+function as(token: string | null, transport: "connect" | "grpc" = "connect"): RunsClient {
+  const interceptors = token ? [(next: any) => (req: any) => (req.header.set("authorization", `Bearer ${token}`), next(req))] : [];
+  const tr =
+    transport === "grpc"
+      ? createGrpcTransport({ baseUrl: t.url, interceptors })
+      : createConnectTransport({ baseUrl: t.url, httpVersion: "1.1", interceptors });
+  return createClient(RunsService, tr);
+}
+
+beforeAll(async () => {
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+  rsaPrivate = privateKey as CryptoKey;
+  const dir = await mkdtemp(join(tmpdir(), "agent-runs-auth-"));
+  const jwksFile = join(dir, "jwks.json");
+  await writeFile(jwksFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "RS256" }] }));
+  t = await startTestServer({}, {
+    auth: {
+      api_keys: [
+        { key: "alice-key", user_id: "alice" },
+        { key: "bob-key", user_id: "bob" },
+        { key: "reader-key", user_id: "alice", permissions: ["runs:read"] },
+        { key: "creator-key", user_id: "carol", permissions: ["runs:create"] },
+      ],
+      jwt: { secret: SECRET, issuer: "tests" },
+    },
+  });
+  // A second server verifying RS256 tokens against a JWKS file.
+  jwksServer = await startTestServer({}, { auth: { jwt: { jwks_file: jwksFile } } });
+});
+let jwksServer: TestServer;
+afterAll(async () => {
+  await t.stop();
+  await jwksServer.stop();
+});
+
+async function code(p: Promise<unknown>): Promise<Code | "ok"> {
+  try {
+    await p;
+    return "ok";
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConnectError);
+    return (error as ConnectError).code;
+  }
+}
+
+describe("authentication", () => {
+  it("without credentials answers UNAUTHENTICATED", async () => {
+    expect(await code(as(null).getRun({ runId: randomUUID() }))).toBe(Code.Unauthenticated);
+    expect(await code(collect(as(null, "grpc").streamRun({ run: { assistantId: "demo" } })))).toBe(Code.Unauthenticated);
+  });
+
+  it("with a wrong key or a malformed header answers UNAUTHENTICATED", async () => {
+    expect(await code(as("wrong-key").getRun({ runId: randomUUID() }))).toBe(Code.Unauthenticated);
+    const res = await fetch(`${t.url}/agentruns.v1.RunsService/GetRun`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Basic abc" },
+      body: "{}",
+    });
+    expect(((await res.json()) as { code: string }).code).toBe("unauthenticated");
+  });
+
+  it("accepts an HS256 JWT and refuses a bad signature, a wrong issuer, an expired token", async () => {
+    const sign = (claims: Record<string, unknown>, secret = SECRET, issuer = "tests", exp = "5m") =>
+      new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("dave").setIssuer(issuer).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+    const good = await sign({ permissions: ["runs:create", "runs:read"] });
+    const res = await as(good).waitRun({ run: { assistantId: "demo", input: userInput("jwt") } });
+    expect(res.run?.userId).toBe("dave");
+    expect(await code(as(await sign({}, "another-secret-another-secret-another")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
+    expect(await code(as(await sign({}, SECRET, "someone-else")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
+    expect(await code(as(await sign({}, SECRET, "tests", "-1m")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
+    const scoped = await sign({ scope: "runs:read" });
+    expect(await code(as(scoped).getRun({ runId: res.run!.runId }))).toBe("ok");
+    expect(await code(as(scoped).cancelRun({ runId: res.run!.runId }))).toBe(Code.PermissionDenied);
+  });
+
+  it("accepts an RS256 JWT verified against a JWKS file", async () => {
+    const token = await new SignJWT({ permissions: ["runs:create"] })
+      .setProtectedHeader({ alg: "RS256", kid: "k1" })
+      .setSubject("erin")
+      .setExpirationTime("5m")
+      .sign(rsaPrivate);
+    const client = createClient(
+      RunsService,
+      createConnectTransport({ baseUrl: jwksServer.url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))] }),
+    );
+    const res = await client.waitRun({ run: { assistantId: "demo", input: userInput("jwks") } });
+    expect(res.run?.userId).toBe("erin");
+  });
+});
+
+describe("permissions", () => {
+  it("each RPC needs its permission, else PERMISSION_DENIED", async () => {
+    const mine = await as("alice-key").waitRun({ run: { assistantId: "demo", input: userInput("perm") } });
+    const runId = mine.run!.runId;
+    const reader = as("reader-key");
+    expect(await code(reader.getRun({ runId }))).toBe("ok");
+    expect(await code(reader.listRunMessages({ runId }))).toBe("ok");
+    expect(await code(reader.listRunFeedback({ runId }))).toBe("ok");
+    expect(await code(collect(reader.joinRun({ runId })))).toBe("ok");
+    expect(await code(reader.waitRun({ run: { assistantId: "demo" } }))).toBe(Code.PermissionDenied);
+    expect(await code(collect(reader.streamRun({ run: { assistantId: "demo" } })))).toBe(Code.PermissionDenied);
+    expect(await code(reader.cancelRun({ runId }))).toBe(Code.PermissionDenied);
+    expect(await code(reader.createRunFeedback({ runId, rating: 1 }))).toBe(Code.PermissionDenied);
+    expect(await code(reader.deleteRunFeedback({ runId, feedbackId: randomUUID() }))).toBe(Code.PermissionDenied);
+    const creator = as("creator-key");
+    expect(await code(creator.waitRun({ run: { assistantId: "demo", input: userInput("c") } }))).toBe("ok");
+    expect(await code(creator.getRun({ runId }))).toBe(Code.PermissionDenied);
+  });
+});
+
+describe("isolation: another user's run is NOT_FOUND on every RPC", () => {
+  let runId: string;
+  let threadId: string;
+  let feedbackId: string;
+  beforeAll(async () => {
+    const alice = as("alice-key");
+    const res = await alice.waitRun({ run: { assistantId: "demo", input: userInput("alice's secret") } });
+    runId = res.run!.runId;
+    threadId = res.run!.threadId;
+    feedbackId = (await alice.createRunFeedback({ runId, rating: 1 })).feedback!.feedbackId;
+  });
+
+  const bobCalls: Array<[string, (bob: RunsClient) => Promise<unknown>]> = [
+    ["GetRun", (bob) => bob.getRun({ runId })],
+    ["CancelRun", (bob) => bob.cancelRun({ runId })],
+    ["JoinRun", (bob) => collect(bob.joinRun({ runId }))],
+    ["ListRunMessages", (bob) => bob.listRunMessages({ runId })],
+    ["ListRunFeedback", (bob) => bob.listRunFeedback({ runId })],
+    ["CreateRunFeedback", (bob) => bob.createRunFeedback({ runId, rating: -1 })],
+    ["DeleteRunFeedback", (bob) => bob.deleteRunFeedback({ runId, feedbackId })],
+    ["StreamRun on alice's thread", (bob) => collect(bob.streamRun({ run: { assistantId: "demo", threadId, input: userInput("x") } }))],
+    ["WaitRun on alice's thread", (bob) => bob.waitRun({ run: { assistantId: "demo", threadId, input: userInput("x") } })],
+  ];
+
+  it.each(bobCalls)("%s", async (_name, call) => {
+    for (const transport of ["connect", "grpc"] as const) {
+      const error = await call(as("bob-key", transport)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectError);
+      expect((error as ConnectError).code).toBe(Code.NotFound);
+      // Same answer as for a run that never existed: nothing about alice leaks.
+      expect((error as ConnectError).rawMessage).not.toContain("alice");
+    }
+  });
+
+  it("and alice's data is untouched by bob's attempts", async () => {
+    const alice = as("alice-key");
+    expect((await alice.getRun({ runId })).run?.userId).toBe("alice");
+    expect((await alice.listRunFeedback({ runId })).feedback.map((f) => f.rating)).toEqual([1]);
+    expect((await alice.listRunMessages({ runId })).messages).toHaveLength(4);
+  });
+});
+
+describe("limits", () => {
+  it("answers RESOURCE_EXHAUSTED beyond a user's concurrent runs", async () => {
+    const limited = await startTestServer({ maxActiveRunsPerUser: 2 });
+    try {
+      const slow = () => limited.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("s"), context: { delay_ms: 300 } } });
+      const first = [slow(), slow()];
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await code(slow())).toBe(Code.ResourceExhausted);
+      await Promise.all(first);
+      expect(await code(slow())).toBe("ok");
+    } finally {
+      await limited.stop();
+    }
+  });
+});
