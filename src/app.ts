@@ -1,7 +1,13 @@
 // Builds the whole service from a Config without listening, so tests and
 // main.ts share one wiring (like connect-es examples' build()).
 import { randomUUID } from "node:crypto";
+import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_agentruns_v1_runs } from "../gen/agentruns/v1/runs_pb.js";
+import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
+import { healthRoutes } from "./server/health.js";
+import { reflectionRoutes } from "./server/reflection.js";
+import { createMetrics, observeInterceptor } from "./server/observability.js";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { pino, type Logger } from "pino";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
@@ -66,15 +72,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const deps: ServiceDeps = { stores, graphs, runtime, heartbeatMs: config.heartbeatMs, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
   const authenticate: Authenticator = await createAuthenticator(authConfig);
+  const ready = () => stores.ping().then(() => true, () => false);
+  const metrics = createMetrics({ activeRuns: () => runtime.activeRunCount, openStreams: () => deps.streams.open });
+  deps.eventsSent = metrics.eventsSent;
   const connect = connectNodeAdapter({
-    routes: runsRoutes(deps),
-    interceptors: [errorInterceptor(logger), authInterceptor(authenticate)],
+    routes: (router: ConnectRouter) => {
+      runsRoutes(deps)(router);
+      healthRoutes(ready)(router);
+      reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
+    },
+    interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate)],
     readMaxBytes: config.readMaxBytes,
   });
-  const handler = httpHandler(connect as RequestHandler, {
-    corsOrigins: config.corsOrigins,
-    ready: () => stores.ping().then(() => true, () => false),
-  });
+  const handler = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
   return {
     config,
     authEnabled: authConfig !== null,

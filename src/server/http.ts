@@ -3,11 +3,13 @@
 import type http from "node:http";
 import type http2 from "node:http2";
 import { cors } from "@connectrpc/connect";
+import type { Registry } from "prom-client";
 import type { RequestHandler } from "./listen.js";
 
 export interface HttpOptions {
   corsOrigins: string[];
   ready: () => Promise<boolean>;
+  metrics: Registry;
 }
 
 const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id"].join(", ");
@@ -37,6 +39,13 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
     if (path === "/healthz") {
       response.writeHead(200, { "content-type": "application/json" });
       response.end('{"status":"ok"}');
+      return;
+    }
+    if (path === "/metrics") {
+      options.metrics.metrics().then((text) => {
+        response.writeHead(200, { "content-type": options.metrics.contentType });
+        response.end(text);
+      });
       return;
     }
     if (path === "/readyz") {

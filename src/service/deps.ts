@@ -15,6 +15,8 @@ export interface ServiceDeps {
   heartbeatMs: number;
   /** Counts streams open on this replica (metrics, drain). */
   streams: { open: number };
+  /** Counts events sent to stream clients (metrics). */
+  eventsSent?: { inc(): void };
 }
 
 /** The caller's run, or NOT_FOUND: another user's run is indistinguishable from none. */

@@ -26,6 +26,7 @@ export async function* runEvents(
         continue;
       }
       if (item.event.kind === "end") ended = true;
+      deps.eventsSent?.inc();
       yield { case: "event", value: eventToProto(item.event) };
     }
   } finally {

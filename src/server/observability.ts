@@ -1,0 +1,78 @@
+// Structured logs and Prometheus metrics for every RPC: a request id (taken
+// from x-request-id or made up) and the run id in each log line; counts and
+// latency by method and code; active runs, open streams and events sent.
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export interface Metrics {
+  registry: Registry;
+  eventsSent: Counter;
+}
+
+export function createMetrics(sources: { activeRuns: () => number; openStreams: () => number }): Metrics & { rpcs: Counter; latency: Histogram } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const rpcs = new Counter({ name: "agentruns_rpc_total", help: "RPCs handled, by method and code", labelNames: ["method", "code"], registers: [registry] });
+  const latency = new Histogram({
+    name: "agentruns_rpc_duration_seconds",
+    help: "RPC duration (whole stream for streaming RPCs), by method and code",
+    labelNames: ["method", "code"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  new Gauge({ name: "agentruns_active_runs", help: "Runs executing on this replica", registers: [registry], collect() { this.set(sources.activeRuns()); } });
+  new Gauge({ name: "agentruns_open_streams", help: "StreamRun/JoinRun streams open on this replica", registers: [registry], collect() { this.set(sources.openStreams()); } });
+  const eventsSent = new Counter({ name: "agentruns_events_sent_total", help: "Run events sent to stream clients", registers: [registry] });
+  return { registry, rpcs, latency, eventsSent };
+}
+
+function codeName(error: unknown): string {
+  // Connect's wire names: NotFound -> not_found.
+  return error instanceof ConnectError ? Code[error.code].replace(/(?<=[a-z])(?=[A-Z])/g, "_").toLowerCase() : "internal";
+}
+
+export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof createMetrics>): Interceptor {
+  return (next) => async (req) => {
+    const requestId = req.header.get("x-request-id") || randomUUID();
+    req.header.set("x-request-id", requestId);
+    const method = req.method.name;
+    const started = performance.now();
+    const finish = (code: string, runId: string | null, error?: unknown) => {
+      const seconds = (performance.now() - started) / 1000;
+      metrics.rpcs.inc({ method, code });
+      metrics.latency.observe({ method, code }, seconds);
+      const line = { request_id: requestId, method, code, duration_ms: Math.round(seconds * 1e4) / 10, run_id: runId ?? undefined };
+      if (code === "ok" || code === "canceled") logger.info(line, "rpc");
+      else logger.warn({ ...line, error: error instanceof ConnectError ? error.rawMessage : undefined }, "rpc failed");
+    };
+    let res;
+    try {
+      res = await next(req);
+    } catch (error) {
+      finish(codeName(error), null, error);
+      if (error instanceof ConnectError) error.metadata.set("x-request-id", requestId);
+      throw error;
+    }
+    res.header.set("x-request-id", requestId);
+    const runId = () => res.header.get("x-run-id");
+    if (!res.stream) {
+      finish("ok", runId());
+      return res;
+    }
+    const source = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* source;
+          finish("ok", runId());
+        } catch (error) {
+          finish(codeName(error), runId(), error);
+          throw error;
+        }
+      })(),
+    };
+  };
+}

@@ -1,0 +1,90 @@
+// What operators and browsers see around the RPCs: health, readiness,
+// Prometheus metrics, CORS, request ids in headers and in the JSON logs.
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
+
+const lines: Array<Record<string, unknown>> = [];
+const sink = new Writable({
+  write(chunk, _enc, done) {
+    for (const line of chunk.toString().split("\n")) if (line.trim()) lines.push(JSON.parse(line));
+    done();
+  },
+});
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ corsOrigins: ["https://app.example"] }, { logger: pino({ level: "info" }, sink) });
+});
+afterAll(() => t.stop());
+
+describe("health", () => {
+  it("/healthz is live and /readyz checks the store", async () => {
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${t.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
+  });
+});
+
+describe("metrics", () => {
+  it("counts RPCs by method and code, latency, events sent, active runs and streams", async () => {
+    await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("metrics") } });
+    await collect(t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("metrics") } }));
+    await t.connectJson.getRun({ runId: "missing" }).catch(() => undefined);
+    const text = await (await fetch(`${t.url}/metrics`)).text();
+    expect(text).toMatch(/agentruns_rpc_total\{method="WaitRun",code="ok"\} 1/);
+    expect(text).toMatch(/agentruns_rpc_total\{method="StreamRun",code="ok"\} 1/);
+    expect(text).toMatch(/agentruns_rpc_total\{method="GetRun",code="not_found"\} 1/);
+    expect(text).toMatch(/agentruns_rpc_duration_seconds_bucket\{le="[^"]+",method="WaitRun",code="ok"\}/);
+    expect(text).toMatch(/agentruns_events_sent_total [1-9]/);
+    expect(text).toMatch(/agentruns_active_runs 0/);
+    expect(text).toMatch(/agentruns_open_streams 0/);
+    expect(text).toContain("process_resident_memory_bytes");
+  });
+});
+
+describe("request ids and logs", () => {
+  it("echoes x-request-id and logs it with the method, code and run id", async () => {
+    let headers: Headers | undefined;
+    const res = await t.connectJson.waitRun(
+      { run: { assistantId: "demo", input: userInput("log me") } },
+      { headers: { "x-request-id": "req-123" }, onHeader: (h) => (headers = h) },
+    );
+    expect(headers?.get("x-request-id")).toBe("req-123");
+    const line = lines.find((l) => l["request_id"] === "req-123");
+    expect(line).toMatchObject({ method: "WaitRun", code: "ok", run_id: res.run!.runId, msg: "rpc" });
+    expect(typeof line?.["duration_ms"]).toBe("number");
+  });
+
+  it("makes up a request id when none is given", async () => {
+    let headers: Headers | undefined;
+    await t.connectJson.getRun({ runId: "nope" }, { onHeader: (h) => (headers = h) }).catch(() => undefined);
+    const failed = lines.filter((l) => l["method"] === "GetRun" && l["code"] === "not_found");
+    expect(failed.length).toBeGreaterThan(0);
+    expect(String(failed.at(-1)!["request_id"])).toMatch(/^[0-9a-f-]{36}$/);
+    void headers;
+  });
+});
+
+describe("CORS", () => {
+  it("answers a preflight from an allowed origin with Connect's headers", async () => {
+    const res = await fetch(`${t.url}/agentruns.v1.RunsService/WaitRun`, {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type,connect-protocol-version" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    expect(res.headers.get("access-control-allow-headers")).toMatch(/connect-protocol-version/i);
+    expect(res.headers.get("access-control-allow-methods")).toMatch(/POST/);
+  });
+
+  it("exposes the run and gRPC-Web headers to an allowed origin, nothing to others", async () => {
+    const allowed = await fetch(`${t.url}/healthz`, { headers: { origin: "https://app.example" } });
+    const exposed = allowed.headers.get("access-control-expose-headers") ?? "";
+    for (const h of ["x-run-id", "x-thread-id", "grpc-status", "grpc-message"]) expect(exposed.toLowerCase()).toContain(h);
+    const other = await fetch(`${t.url}/healthz`, { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -1,0 +1,301 @@
+// gRPC server reflection and gRPC health, driven by real peers: grpcurl with
+// no .proto files, grpc-js, and a Connect client over gRPC (h2c) for the
+// corners grpcurl doesn't reach (unknown symbols, v1alpha, transitive files).
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { create, createFileRegistry, fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  RunStatus,
+  RunsService,
+  file_agentruns_v1_runs,
+  type StreamRunResponse,
+} from "../gen/agentruns/v1/runs_pb.js";
+import { Health, file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
+import {
+  ServerReflection,
+  type ServerReflectionRequest,
+  type ServerReflectionResponse,
+} from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { healthRoutes } from "../src/server/health.js";
+import { listen, type Listening, type RequestHandler } from "../src/server/listen.js";
+import { reflectionRoutes } from "../src/server/reflection.js";
+import { requireTool } from "./helpers/tools.js";
+
+const run = promisify(execFile);
+const PROTO_DIR = fileURLToPath(new URL("../proto", import.meta.url));
+
+let listening: Listening;
+let address: string;
+let serving = true;
+/** How many times health asked whether the service is serving. */
+let polls = 0;
+
+/** A stand-in StreamRun (the real one needs the whole app): metadata, the input echoed back, end. */
+async function* streamRun(request: { run?: { assistantId: string; input?: Record<string, JsonValue> } }): AsyncGenerator<StreamRunResponse> {
+  const event = (eventId: bigint, kind: Record<string, unknown>) =>
+    create(RunsService.method.streamRun.output, { payload: { case: "event", value: { eventId, kind: kind as never } } });
+  yield event(1n, { case: "metadata", value: { runId: "r1", threadId: "t1", assistantId: request.run?.assistantId ?? "" } });
+  yield event(2n, { case: "part", value: { data: fromJson(ValueSchema, request.run?.input ?? null) } });
+  yield event(3n, { case: "end", value: { status: RunStatus.SUCCESS } });
+}
+
+beforeAll(async () => {
+  const handler = connectNodeAdapter({
+    routes: (router: ConnectRouter) => {
+      router.service(RunsService, { streamRun });
+      reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
+      healthRoutes(async () => {
+        polls++;
+        return serving;
+      })(router);
+    },
+  });
+  listening = await listen(handler as RequestHandler, "127.0.0.1", 0);
+  address = `127.0.0.1:${listening.port}`;
+});
+
+afterAll(async () => {
+  const closed = listening.close();
+  listening.destroy();
+  await closed;
+});
+
+async function grpcurl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const bin = requireTool("grpcurl");
+  try {
+    const { stdout, stderr } = await run(bin, ["-plaintext", ...args], { timeout: 20_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: typeof e.code === "number" ? e.code : -1 };
+  }
+}
+
+describe("grpcurl with no .proto files", () => {
+  it("lists the services", async () => {
+    const { stdout, code } = await grpcurl(address, "list");
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n")).toEqual([
+      "agentruns.v1.RunsService",
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+    ]);
+  });
+
+  it("lists a service's methods", async () => {
+    const { stdout, code } = await grpcurl(address, "list", "agentruns.v1.RunsService");
+    expect(code).toBe(0);
+    expect(stdout).toContain("agentruns.v1.RunsService.StreamRun");
+    expect(stdout).toContain("agentruns.v1.RunsService.DeleteRunFeedback");
+  });
+
+  it("describes agentruns.v1.RunsService", async () => {
+    const { stdout, code } = await grpcurl(address, "describe", "agentruns.v1.RunsService");
+    expect(code).toBe(0);
+    expect(stdout).toContain("agentruns.v1.RunsService is a service:");
+    expect(stdout).toContain("service RunsService {");
+    expect(stdout).toContain("rpc StreamRun ( .agentruns.v1.StreamRunRequest ) returns ( stream .agentruns.v1.StreamRunResponse );");
+    expect(stdout).toContain("rpc WaitRun ( .agentruns.v1.WaitRunRequest ) returns ( .agentruns.v1.WaitRunResponse );");
+    expect(stdout).toMatch(/rpc GetRun \( \.agentruns\.v1\.GetRunRequest \) returns \( \.agentruns\.v1\.GetRunResponse \) \{\s*option idempotency_level = NO_SIDE_EFFECTS;/);
+  });
+
+  it("describes agentruns.v1.RunCreate, whose fields need google/protobuf/struct.proto", async () => {
+    const { stdout, code } = await grpcurl(address, "describe", "agentruns.v1.RunCreate");
+    expect(code).toBe(0);
+    expect(stdout).toContain("agentruns.v1.RunCreate is a message:");
+    expect(stdout).toContain("message RunCreate {");
+    expect(stdout).toContain("string assistant_id = 1;");
+    expect(stdout).toContain(".google.protobuf.Struct input = 3;");
+    expect(stdout).toContain("repeated .agentruns.v1.StreamMode stream_mode = 8;");
+  });
+
+  it("describes a method and a nested enum", async () => {
+    const method = await grpcurl(address, "describe", "agentruns.v1.RunsService.StreamRun");
+    expect(method.stdout).toContain("agentruns.v1.RunsService.StreamRun is a method:");
+    const health = await grpcurl(address, "describe", "grpc.health.v1.HealthCheckResponse.ServingStatus");
+    expect(health.stdout).toContain("NOT_SERVING = 2;");
+  });
+
+  it("fails clearly on an unknown symbol", async () => {
+    const { stderr, code } = await grpcurl(address, "describe", "agentruns.v1.Nope");
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("Symbol not found: agentruns.v1.Nope");
+  });
+
+  it("calls a server-streaming method, encoding Struct input from reflection alone", async () => {
+    const request = { run: { assistant_id: "demo", input: { messages: [{ role: "user", content: "hi" }] }, stream_mode: ["STREAM_MODE_UPDATES"] } };
+    const { stdout, stderr, code } = await grpcurl("-d", JSON.stringify(request), address, "agentruns.v1.RunsService/StreamRun");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toContain('"assistantId": "demo"');
+    expect(stdout).toContain('"content": "hi"');
+    expect(stdout).toContain('"status": "RUN_STATUS_SUCCESS"');
+  });
+
+  it("checks health: SERVING, NOT_SERVING, and NOT_FOUND for an unknown service", async () => {
+    const all = await grpcurl(address, "grpc.health.v1.Health/Check");
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({ status: "SERVING" });
+    const runs = await grpcurl("-d", '{"service":"agentruns.v1.RunsService"}', address, "grpc.health.v1.Health/Check");
+    expect(JSON.parse(runs.stdout)).toEqual({ status: "SERVING" });
+    serving = false;
+    try {
+      const down = await grpcurl(address, "grpc.health.v1.Health/Check");
+      expect(JSON.parse(down.stdout)).toEqual({ status: "NOT_SERVING" });
+    } finally {
+      serving = true;
+    }
+    const unknown = await grpcurl("-d", '{"service":"nope.v1.Nope"}', address, "grpc.health.v1.Health/Check");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("Code: NotFound");
+  });
+});
+
+describe("grpc-js health client", () => {
+  function healthClient(): grpc.Client & Record<string, any> {
+    const definition = protoLoader.loadSync("grpc/health/v1/health.proto", { includeDirs: [PROTO_DIR], enums: String });
+    const pkg = grpc.loadPackageDefinition(definition) as any;
+    return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+  }
+
+  it("Check answers SERVING for the server and for RunsService", async () => {
+    const client = healthClient();
+    try {
+      const check = (service: string) =>
+        new Promise<{ status: string }>((resolve, reject) =>
+          client["Check"]({ service }, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
+        );
+      expect(await check("")).toEqual({ status: "SERVING" });
+      expect(await check("agentruns.v1.RunsService")).toEqual({ status: "SERVING" });
+      await expect(check("nope")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    } finally {
+      client.close();
+    }
+  });
+
+  it("Watch sends the status, then each change, until the client cancels", async () => {
+    const client = healthClient();
+    try {
+      const call: grpc.ClientReadableStream<{ status: string }> = client["Watch"]({ service: "" });
+      const seen: string[] = [];
+      let wake = () => {};
+      call.on("data", (m: { status: string }) => {
+        seen.push(m.status);
+        wake();
+      });
+      const failed = new Promise<never>((_, reject) => call.on("error", reject));
+      const waitFor = (n: number) =>
+        Promise.race([
+          failed,
+          new Promise<void>((resolve) => {
+            wake = () => seen.length >= n && resolve();
+            wake();
+          }),
+        ]);
+      await waitFor(1);
+      expect(seen).toEqual(["SERVING"]);
+      serving = false;
+      await waitFor(2);
+      expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
+      serving = true;
+      await waitFor(3);
+      expect(seen).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
+      const cancelled = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
+      call.cancel();
+      expect((await cancelled).code).toBe(grpc.status.CANCELLED);
+      // The server's Watch ended with the call: it stops polling.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const after = polls;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(polls).toBe(after);
+    } finally {
+      serving = true;
+      client.close();
+    }
+  });
+});
+
+describe("reflection over a Connect gRPC client", () => {
+  type Req = Omit<ServerReflectionRequest, "$typeName" | "$unknown" | "host"> & { host?: string };
+  async function ask(service: typeof ServerReflection | typeof ServerReflectionV1Alpha, requests: Req[]) {
+    const client = createClient(service as typeof ServerReflection, createGrpcTransport({ baseUrl: `http://${address}` }));
+    const out: ServerReflectionResponse[] = [];
+    for await (const res of client.serverReflectionInfo(
+      (async function* () {
+        yield* requests.map((r) => ({ host: "", ...r }));
+      })(),
+    )) {
+      out.push(res);
+    }
+    return out;
+  }
+  const fileNames = (res: ServerReflectionResponse | undefined) =>
+    res?.messageResponse.case === "fileDescriptorResponse"
+      ? res.messageResponse.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b).name)
+      : [];
+
+  it("answers file_by_filename with the file and its transitive imports, each sent once per stream", async () => {
+    const [first, second, again] = await ask(ServerReflection, [
+      { messageRequest: { case: "fileByFilename", value: "agentruns/v1/runs.proto" } },
+      { messageRequest: { case: "fileByFilename", value: "google/protobuf/struct.proto" } },
+      { messageRequest: { case: "fileContainingSymbol", value: "agentruns.v1.RunCreate" } },
+    ]);
+    expect(fileNames(first)).toEqual(["agentruns/v1/runs.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto"]);
+    expect(fileNames(second)).toEqual(["google/protobuf/struct.proto"]);
+    expect(fileNames(again)).toEqual(["agentruns/v1/runs.proto"]);
+    expect(first?.originalRequest?.messageRequest).toEqual({ case: "fileByFilename", value: "agentruns/v1/runs.proto" });
+  });
+
+  it("serves descriptors that build into a registry on their own", async () => {
+    const [res] = await ask(ServerReflection, [{ messageRequest: { case: "fileContainingSymbol", value: "agentruns.v1.RunsService.StreamRun" } }]);
+    const files = res?.messageResponse.case === "fileDescriptorResponse" ? res.messageResponse.value.fileDescriptorProto : [];
+    const [runs, ...imports] = files.map((b) => fromBinary(FileDescriptorProtoSchema, b));
+    expect(runs?.name).toBe("agentruns/v1/runs.proto");
+    // Every import resolves from what the server sent, and nothing else.
+    const registry = createFileRegistry(runs!, (name) => imports.find((f) => f.name === name));
+    expect(registry.getMessage("agentruns.v1.RunCreate")?.field["input"]?.message?.typeName).toBe("google.protobuf.Struct");
+    expect(registry.getService("agentruns.v1.RunsService")?.methods.map((m) => m.name)).toContain("StreamRun");
+  });
+
+  it("answers unknown symbols, files and extensions with NOT_FOUND error responses, and keeps the stream open", async () => {
+    const responses = await ask(ServerReflection, [
+      { messageRequest: { case: "fileContainingSymbol", value: "agentruns.v1.Nope" } },
+      { messageRequest: { case: "fileByFilename", value: "nope.proto" } },
+      { messageRequest: { case: "fileContainingExtension", value: { $typeName: "grpc.reflection.v1.ExtensionRequest", containingType: "agentruns.v1.RunCreate", extensionNumber: 100 } } },
+      { messageRequest: { case: "allExtensionNumbersOfType", value: "agentruns.v1.Nope" } },
+      { messageRequest: { case: "allExtensionNumbersOfType", value: "agentruns.v1.RunCreate" } },
+      { messageRequest: { case: "listServices", value: "" } },
+    ]);
+    for (const res of responses.slice(0, 4)) {
+      expect(res.messageResponse.case).toBe("errorResponse");
+      expect(res.messageResponse.value).toMatchObject({ errorCode: Code.NotFound });
+    }
+    expect(responses[0]?.messageResponse.value).toMatchObject({ errorMessage: "symbol not found: agentruns.v1.Nope" });
+    expect(responses[4]?.messageResponse).toMatchObject({ case: "allExtensionNumbersResponse", value: { baseTypeName: "agentruns.v1.RunCreate", extensionNumber: [] } });
+    expect(responses[5]?.messageResponse.case).toBe("listServicesResponse");
+  });
+
+  it("ends the stream with INVALID_ARGUMENT on an empty request, as grpc-go does", async () => {
+    await expect(ask(ServerReflection, [{ messageRequest: { case: undefined } }])).rejects.toMatchObject({ code: Code.InvalidArgument });
+    await expect(ask(ServerReflection, [{ messageRequest: { case: undefined } }])).rejects.toBeInstanceOf(ConnectError);
+  });
+
+  it("serves v1alpha the same way", async () => {
+    const [list, file] = await ask(ServerReflectionV1Alpha, [
+      { messageRequest: { case: "listServices", value: "" } },
+      { messageRequest: { case: "fileContainingSymbol", value: "grpc.health.v1.Health" } },
+    ]);
+    expect(list?.$typeName).toBe("grpc.reflection.v1alpha.ServerReflectionResponse");
+    expect(list?.messageResponse.case === "listServicesResponse" && list.messageResponse.value.service.map((s) => s.name)).toContain(Health.typeName);
+    expect(fileNames(file)).toEqual(["grpc/health/v1/health.proto"]);
+  });
+});
