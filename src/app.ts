@@ -1,12 +1,14 @@
 // Builds the whole service from a Config without listening, so tests and
 // main.ts share one wiring (like connect-es examples' build()).
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_agentruns_v1_runs } from "../gen/agentruns/v1/runs_pb.js";
 import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
 import { healthRoutes } from "./server/health.js";
 import { reflectionRoutes } from "./server/reflection.js";
+import { staticFiles } from "./server/static.js";
 import { createMetrics, observeInterceptor } from "./server/observability.js";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
 import { pino, type Logger } from "pino";
@@ -22,6 +24,9 @@ import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
 import { createMemoryStores } from "./stores/memory.js";
 import type { Stores } from "./stores/types.js";
+
+/** Where `npm run build:playground` puts the playground page. */
+export const PLAYGROUND_DIR = fileURLToPath(new URL("../.cache/playground", import.meta.url));
 
 export interface App {
   config: Config;
@@ -84,7 +89,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate)],
     readMaxBytes: config.readMaxBytes,
   });
-  const handler = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
+  const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
+  const playground = staticFiles(PLAYGROUND_DIR);
+  const handler: RequestHandler = (req, res) => {
+    if (!playground(req, res)) api(req, res);
+  };
   return {
     config,
     authEnabled: authConfig !== null,

@@ -9,7 +9,8 @@ import type { RequestHandler } from "./listen.js";
 export interface HttpOptions {
   corsOrigins: string[];
   ready: () => Promise<boolean>;
-  metrics: Registry;
+  /** Serves /metrics when given. */
+  metrics?: Registry;
 }
 
 const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id"].join(", ");
@@ -41,9 +42,10 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
       response.end('{"status":"ok"}');
       return;
     }
-    if (path === "/metrics") {
-      options.metrics.metrics().then((text) => {
-        response.writeHead(200, { "content-type": options.metrics.contentType });
+    const registry = options.metrics;
+    if (path === "/metrics" && registry) {
+      registry.metrics().then((text) => {
+        response.writeHead(200, { "content-type": registry.contentType });
         response.end(text);
       });
       return;
@@ -60,6 +62,17 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
         },
       );
       return;
+    }
+    if (req.httpVersionMajor === 1) {
+      // Connect may answer (an error, e.g. a too-large message) before the whole
+      // request body has arrived. Such a connection cannot carry another request,
+      // so tell the client to close it instead of leaving it to hang.
+      const http1 = res as http.ServerResponse;
+      const writeHead = http1.writeHead;
+      http1.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+        if (!(req as http.IncomingMessage).complete) this.setHeader("connection", "close");
+        return writeHead.apply(this, args);
+      } as typeof writeHead;
     }
     connect(req, res);
   };

@@ -45,7 +45,8 @@ export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, re
     const response = res as Res;
     const send = (status: number, text: string, headers: Record<string, string> = {}) => {
       response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(text)), ...headers });
-      response.end(req.method === "HEAD" ? undefined : text);
+      if (req.method === "HEAD") response.end();
+      else response.end(text);
     };
     if (req.method !== "GET" && req.method !== "HEAD") {
       send(405, "method not allowed\n", { allow: "GET, HEAD" });

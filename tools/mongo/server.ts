@@ -14,7 +14,7 @@
  * --file/--memory it uses an H2 file in a new temp dir (its path goes to stderr).
  *
  * Needs java + javac (17+) and mvn (Maven 3) on PATH (JAVA_HOME's java/javac are preferred
- * when JAVA_HOME is set). The build goes to <repo>/.cache/mongo-java-server/ and is redone
+ * when JAVA_HOME is set). JVM flags can be overridden with MONGO_JAVA_SERVER_JVM_OPTS. The build goes to <repo>/.cache/mongo-java-server/ and is redone
  * only when pom.xml or Launcher.java change.
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -293,9 +293,7 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`startMongoServer: invalid port ${port}`);
 
   const args = [
-    "-XX:+UseSerialGC",
-    "-XX:TieredStopAtLevel=1",
-    "-Xss1m",
+    ...jvmOptions(),
     "-cp",
     classpath,
     "Launcher",
@@ -406,6 +404,16 @@ export async function startMongoServer(opts: StartMongoServerOptions = {}): Prom
   };
 }
 
+/**
+ * JVM flags: tuned for a fast start of a short-lived test server (C1 only, serial GC).
+ * Override with MONGO_JAVA_SERVER_JVM_OPTS (space-separated; empty = JVM defaults).
+ */
+function jvmOptions(): string[] {
+  const fromEnv = process.env.MONGO_JAVA_SERVER_JVM_OPTS;
+  if (fromEnv !== undefined) return fromEnv.split(/\s+/).filter(Boolean);
+  return ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss1m"];
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -421,6 +429,11 @@ async function main(argv: string[]): Promise<void> {
     const arg = argv[i];
     if (arg === "--file" && i + 1 < argv.length) file = argv[++i];
     else if (arg === "--memory") memory = true;
+    else if (arg === "--build-only") {
+      const { classpath } = await buildMongoServer();
+      process.stdout.write(`mongo-java-server built: ${classpath}\n`);
+      return;
+    }
     else if (arg === "--port" && i + 1 < argv.length) port = Number(argv[++i]);
     else if (arg === "--help" || arg === "-h") {
       process.stderr.write("usage: tsx tools/mongo/server.ts [--file PATH | --memory] [--port N]\n");
