@@ -2,7 +2,7 @@
 // while the previous append is in flight (a group commit), and wakes local
 // readers after each batch is stored. Every row carries an idempotency key,
 // so a batch retried after a database hiccup is stored exactly once.
-import type { EventStore, NewEvent } from "../stores/types.js";
+import type { EventStore, NewEvent, StoredEvent } from "../stores/types.js";
 import type { EventBus } from "./event-bus.js";
 import { retryUnavailable } from "./retry.js";
 
@@ -19,6 +19,8 @@ export class EventWriter {
     private readonly runId: string,
     private readonly retryBudgetMs: number,
     private readonly onFailure: (error: unknown) => void,
+    /** Sees each stored batch before readers are woken. */
+    private readonly onStored: (rows: StoredEvent[]) => void = () => {},
   ) {}
 
   add(event: NewEvent): void {
@@ -38,7 +40,8 @@ export class EventWriter {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        await retryUnavailable(() => this.store.append(this.threadId, this.runId, batch), this.retryBudgetMs);
+        const stored = await retryUnavailable(() => this.store.append(this.threadId, this.runId, batch), this.retryBudgetMs);
+        this.onStored(stored);
         this.bus.notify(this.runId);
       }
     } catch (error) {

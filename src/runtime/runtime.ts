@@ -68,9 +68,28 @@ interface LiveRun {
 }
 
 const TAIL_BATCH = 512;
+/** How long a finished run's events stay in memory for readers still tailing it. */
+const BUFFER_LINGER_MS = 10_000;
+
+/** Rows of an ascending array with seq > afterSeq, at most `limit`. */
+function sliceAfter(rows: readonly StoredEvent[], afterSeq: number, limit: number): StoredEvent[] {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rows[mid]!.seq <= afterSeq) lo = mid + 1;
+    else hi = mid;
+  }
+  return rows.slice(lo, lo + limit);
+}
 
 export class RunRuntime {
   private readonly live = new Map<string, LiveRun>();
+  /**
+   * The stored stream events of runs executing here, complete from their first
+   * event: local readers tail these instead of querying the database.
+   */
+  private readonly buffers = new Map<string, StoredEvent[]>();
   private readonly leaseTimer: NodeJS.Timeout;
   private draining = false;
 
@@ -196,7 +215,8 @@ export class RunRuntime {
     let pollMs = this.o.pollMinMs;
     while (!signal.aborted) {
       const seen = this.o.bus.version(runId);
-      const rows = await events.listRunEvents(runId, after, TAIL_BATCH);
+      const buffered = this.buffers.get(runId);
+      const rows = buffered ? sliceAfter(buffered, after, TAIL_BATCH) : await events.listRunEvents(runId, after, TAIL_BATCH);
       for (const row of rows) {
         yield { type: "event", event: row };
         after = row.seq;
@@ -214,7 +234,7 @@ export class RunRuntime {
         continue;
       }
       const woken = await this.o.bus.wait(runId, seen, Math.min(pollMs, untilHeartbeat), signal);
-      if (!woken && !this.live.has(runId)) {
+      if (!woken && !this.live.has(runId) && !this.buffers.has(runId)) {
         pollMs = Math.min(pollMs * 2, this.o.pollMaxMs);
         // A deleted run (rollback), or a finished one with nothing after `after`,
         // will never write more: stop instead of waiting forever.
@@ -271,6 +291,11 @@ export class RunRuntime {
     const abort = new AbortController();
     const live: LiveRun = { run: running, abort, cancelAction: null, done: Promise.resolve() };
     this.live.set(run.runId, live);
+    try {
+      this.buffers.set(run.runId, await stores.events.listRunEvents(run.runId, 0, TAIL_BATCH));
+    } catch (error) {
+      this.o.logger.warn({ err: error, run_id: run.runId }, "could not preload run events; readers use the database");
+    }
     live.done = this.execute(live).catch((error: unknown) => {
       this.o.logger.error({ err: error, run_id: run.runId }, "run bookkeeping failed");
     });
@@ -280,10 +305,18 @@ export class RunRuntime {
   private async execute(live: LiveRun): Promise<void> {
     const { run, abort } = live;
     const { stores, logger } = this.o;
-    const writer = new EventWriter(stores.events, this.o.bus, run.threadId, run.runId, this.o.storeRetryMs, (error) => {
-      logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
-      abort.abort(error);
-    });
+    const writer = new EventWriter(
+      stores.events,
+      this.o.bus,
+      run.threadId,
+      run.runId,
+      this.o.storeRetryMs,
+      (error) => {
+        logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
+        abort.abort(error);
+      },
+      (rows) => this.buffer(run.runId, rows),
+    );
     let status: RunStatus = "success";
     let error: RunError | null = null;
     let baseCheckpointId: string | null = null;
@@ -363,8 +396,18 @@ export class RunRuntime {
     } finally {
       this.live.delete(run.runId);
       this.o.bus.forget(run.runId);
+      setTimeout(() => this.buffers.delete(run.runId), BUFFER_LINGER_MS).unref();
       await retry(() => stores.threads.release(run.threadId, run.runId));
       await retry(() => this.scheduleNext(run.threadId));
+    }
+  }
+
+  private buffer(runId: string, rows: StoredEvent[]): void {
+    const buffer = this.buffers.get(runId);
+    if (!buffer) return;
+    for (const row of rows) {
+      if (row.kind === "message") continue;
+      if (buffer.length === 0 || row.seq > buffer[buffer.length - 1]!.seq) buffer.push(row);
     }
   }
 
@@ -373,13 +416,13 @@ export class RunRuntime {
     const { stores } = this.o;
     const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
     if (run.status === "interrupted" && action === "rollback") {
-      await stores.events.append(run.threadId, run.runId, [end]);
+      this.buffer(run.runId, await stores.events.append(run.threadId, run.runId, [end]));
       this.o.bus.notify(run.runId);
       await stores.feedback.deleteByRun(run.runId);
       await stores.events.deleteRun(run.runId);
       await stores.runs.delete(run.runId);
     } else {
-      await stores.events.append(run.threadId, run.runId, [end]);
+      this.buffer(run.runId, await stores.events.append(run.threadId, run.runId, [end]));
     }
     this.o.bus.notify(run.runId);
   }

@@ -430,7 +430,7 @@ export async function openMongoStores(options: MongoStoreOptions): Promise<{ sto
     socketTimeoutMS: timeoutMs * 2,
     waitQueueTimeoutMS: timeoutMs,
     heartbeatFrequencyMS: 1000,
-    maxPoolSize: 50,
+    maxPoolSize: 100,
   });
   await bounded(() => client.connect(), timeoutMs * 2, "connect");
   const db = client.db(options.database);

@@ -1,0 +1,90 @@
+// Process faults: SIGTERM drains (finishes short runs, interrupts long ones
+// with a recorded status, ends streams cleanly, exits 0 within a bound);
+// SIGKILL mid-run, then a restart: the lost run is marked interrupted once
+// its lease lapses, with no duplicate or missing event.
+import { randomUUID } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { OnDisconnect, RunsService, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { spawnService } from "./helpers/process.js";
+import { collect, userInput, type RunsClient } from "./helpers/server.js";
+
+const database = `shutdown_${randomUUID().slice(0, 8)}`;
+const args = (...extra: string[]) => ["--mongodb-uri", inject("mongodbUri"), "--mongodb-database", database, "--lease-ms", "1500", ...extra];
+const clientFor = (url: string): RunsClient => createClient(RunsService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
+
+async function start(client: RunsClient, context: Record<string, number>) {
+  const stream = client.streamRun({ run: { assistantId: "demo", input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE } });
+  const iterator = stream[Symbol.asyncIterator]();
+  const first = (await iterator.next()).value as StreamRunResponse;
+  const runId = first.payload.case === "event" && first.payload.value.kind.case === "metadata" ? first.payload.value.kind.value.runId : "";
+  const rest = (async () => {
+    const out: StreamRunResponse[] = [first];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) out.push(r.value);
+    return out;
+  })();
+  return { runId, rest };
+}
+
+const lastStatus = (events: StreamRunResponse[]) => {
+  const last = events.at(-1)!.payload;
+  return last.case === "event" && last.value.kind.case === "end" ? last.value.kind.value.status : undefined;
+};
+
+describe("SIGTERM", () => {
+  it("finishes short runs, interrupts long ones after the grace period, ends streams cleanly, exits 0", async () => {
+    const a = await spawnService(args("--drain-ms", "800"));
+    const observer = await spawnService(args());
+    try {
+      const client = clientFor(a.url);
+      const grpcClient = createClient(RunsService, createGrpcTransport({ baseUrl: a.url }));
+      const short = await start(client, { delay_ms: 150 });
+      const long = await start(client, { delay_ms: 30_000 });
+      const longGrpc = await start(grpcClient, { delay_ms: 30_000 });
+      const t0 = Date.now();
+      const code = await a.stop("SIGTERM");
+      const took = Date.now() - t0;
+      expect(code).toBe(0);
+      expect(took).toBeLessThan(8_000);
+      expect(lastStatus(await short.rest)).toBe(RunStatus.SUCCESS);
+      expect(lastStatus(await long.rest)).toBe(RunStatus.INTERRUPTED);
+      expect(lastStatus(await longGrpc.rest)).toBe(RunStatus.INTERRUPTED);
+      // The statuses are recorded: another replica reads them.
+      const other = clientFor(observer.url);
+      expect((await other.getRun({ runId: short.runId })).run?.status).toBe(RunStatus.SUCCESS);
+      expect((await other.getRun({ runId: long.runId })).run?.status).toBe(RunStatus.INTERRUPTED);
+      expect(a.logs()).toContain("draining");
+    } finally {
+      await a.stop();
+      await observer.stop();
+    }
+  });
+});
+
+describe("SIGKILL then restart", () => {
+  it("marks the lost run interrupted after its lease, with no duplicate or missing event", async () => {
+    const a = await spawnService(args());
+    const started = await start(clientFor(a.url), { delay_ms: 30_000, custom_events: 0 });
+    started.rest.catch(() => undefined);
+    a.child.kill("SIGKILL");
+    await a.exited;
+    const restarted = await spawnService(args());
+    try {
+      const client = clientFor(restarted.url);
+      const joined = await collect(client.joinRun({ runId: started.runId }));
+      expect(lastStatus(joined as unknown as StreamRunResponse[])).toBe(RunStatus.INTERRUPTED);
+      const ids = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+      expect(new Set(ids).size).toBe(ids.length);
+      for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+      const kinds = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.kind.case] : []));
+      expect(kinds[0]).toBe("metadata");
+      expect(kinds.filter((k) => k === "end")).toHaveLength(1);
+      const { run } = await client.getRun({ runId: started.runId });
+      expect(run?.status).toBe(RunStatus.INTERRUPTED);
+      expect(run?.error?.name).toBe("ReplicaLost");
+    } finally {
+      await restarted.stop();
+    }
+  });
+});
