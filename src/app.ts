@@ -53,7 +53,12 @@ async function createStores(config: Config, logger: Logger): Promise<{ stores: S
     const { createMongoStores } = await import("./stores/mongo/index.js");
     return createMongoStores(config, logger);
   }
-  return { stores: createMemoryStores(), checkpointer: new MemorySaver() };
+  const checkpointer = new MemorySaver();
+  const stores = createMemoryStores({
+    maxRuns: config.memoryMaxRuns,
+    onThreadEvicted: (threadId) => void checkpointer.deleteThread(threadId),
+  });
+  return { stores, checkpointer };
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {

@@ -22,6 +22,8 @@ export interface Config {
   drainMs: number;
   /** JSON file with api_keys and/or jwt; none: a single local user. */
   authConfigFile: string | null;
+  /** Memory store: finished runs kept before the oldest are evicted. */
+  memoryMaxRuns: number;
 }
 
 const FLAGS = {
@@ -40,6 +42,7 @@ const FLAGS = {
   "max-active-runs-per-user": { type: "string" },
   "drain-ms": { type: "string" },
   "auth-config": { type: "string" },
+  "memory-max-runs": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -60,6 +63,7 @@ export const USAGE = `agent-runs: gRPC / gRPC-Web / Connect runs API on LangGrap
   --max-active-runs-per-user N AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER  0 = no limit (0)
   --drain-ms N                 AGENT_RUNS_DRAIN_MS       SIGTERM grace for live runs (10000)
   --auth-config FILE           AGENT_RUNS_AUTH_CONFIG    API keys and JWT settings (none: single local user)
+  --memory-max-runs N          AGENT_RUNS_MEMORY_MAX_RUNS  memory store: runs kept; oldest finished evicted (10000)
 `;
 
 function int(name: string, value: string | undefined, fallback: number, min = 0): number {
@@ -93,6 +97,7 @@ export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.P
     maxActiveRunsPerUser: int("--max-active-runs-per-user", values["max-active-runs-per-user"] ?? env["AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER"], 0),
     drainMs: int("--drain-ms", values["drain-ms"] ?? env["AGENT_RUNS_DRAIN_MS"], 10_000),
     authConfigFile: values["auth-config"] ?? env["AGENT_RUNS_AUTH_CONFIG"] ?? null,
+    memoryMaxRuns: int("--memory-max-runs", values["memory-max-runs"] ?? env["AGENT_RUNS_MEMORY_MAX_RUNS"], 10_000, 1),
   };
 }
 

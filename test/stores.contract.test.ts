@@ -237,3 +237,27 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
   });
 });
+
+describe("memory store retention", () => {
+  it("evicts the oldest finished runs beyond maxRuns, with their rows, feedback and empty threads", async () => {
+    const evicted: string[] = [];
+    const stores = createMemoryStores({ maxRuns: 3, onThreadEvicted: (id) => evicted.push(id) });
+    const active = newRun({ status: "running" });
+    await stores.runs.insert(active);
+    const done: RunRecord[] = [];
+    for (let i = 0; i < 5; i++) {
+      const run = newRun({ status: "success" });
+      await stores.threads.ensure(run.threadId, run.userId);
+      await stores.runs.insert(run);
+      await stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: `m${i}` } }]);
+      done.push(run);
+    }
+    // Six runs, room for three: the active run is never evicted; the three oldest finished ones are.
+    expect(await stores.runs.get(active.runId)).not.toBeNull();
+    for (const run of done.slice(0, 3)) expect(await stores.runs.get(run.runId)).toBeNull();
+    expect((await stores.events.pageMessages(done[0]!.runId, { limit: 10 })).rows).toEqual([]);
+    expect(await stores.threads.get(done[0]!.threadId)).toBeNull();
+    expect(evicted).toEqual(done.slice(0, 3).map((r) => r.threadId));
+    for (const run of done.slice(3)) expect(await stores.runs.get(run.runId)).not.toBeNull();
+  });
+});

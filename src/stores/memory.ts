@@ -18,8 +18,10 @@ import {
 } from "./types.js";
 
 class MemoryRunStore implements RunStore {
-  private readonly runs = new Map<string, RunRecord>();
-  private readonly byThread = new Map<string, Set<string>>();
+  readonly runs = new Map<string, RunRecord>();
+  readonly byThread = new Map<string, Set<string>>();
+
+  constructor(private readonly afterInsert: () => void) {}
 
   async insert(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
@@ -27,6 +29,7 @@ class MemoryRunStore implements RunStore {
     let ids = this.byThread.get(run.threadId);
     if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
     ids.add(run.runId);
+    this.afterInsert();
   }
 
   async get(runId: string): Promise<RunRecord | null> {
@@ -76,7 +79,7 @@ class MemoryRunStore implements RunStore {
 }
 
 class MemoryThreadStore implements ThreadStore {
-  private readonly threads = new Map<string, ThreadRecord>();
+  readonly threads = new Map<string, ThreadRecord>();
 
   async ensure(threadId: string, userId: string): Promise<ThreadRecord> {
     let thread = this.threads.get(threadId);
@@ -123,7 +126,7 @@ function firstAfter(rows: readonly StoredEvent[], afterSeq: number): number {
 }
 
 class MemoryEventStore implements EventStore {
-  private readonly lastSeq = new Map<string, number>();
+  readonly lastSeq = new Map<string, number>();
   private readonly runEvents = new Map<string, StoredEvent[]>();
   private readonly runMessages = new Map<string, StoredEvent[]>();
 
@@ -214,13 +217,47 @@ class MemoryFeedbackStore implements FeedbackStore {
   }
 }
 
-export function createMemoryStores(): Stores {
+export interface MemoryStoreOptions {
+  /**
+   * Runs kept (with their events, messages and feedback); beyond it the oldest
+   * finished ones go, so memory stays bounded however long the process lives.
+   */
+  maxRuns?: number;
+  /** Called when a thread's last run was evicted (to drop its checkpoints too). */
+  onThreadEvicted?: (threadId: string) => void;
+}
+
+export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
+  const maxRuns = options.maxRuns ?? Number.POSITIVE_INFINITY;
+  const threads = new MemoryThreadStore();
+  const events = new MemoryEventStore();
+  const feedback = new MemoryFeedbackStore();
+  const evict = () => {
+    if (runs.runs.size <= maxRuns) return;
+    for (const run of runs.runs.values()) {
+      if (runs.runs.size <= maxRuns) break;
+      if (ACTIVE_STATUSES.includes(run.status)) continue;
+      runs.runs.delete(run.runId);
+      void events.deleteRun(run.runId);
+      void feedback.deleteByRun(run.runId);
+      const siblings = runs.byThread.get(run.threadId);
+      siblings?.delete(run.runId);
+      const thread = threads.threads.get(run.threadId);
+      if (siblings?.size === 0 && !thread?.activeRunId) {
+        runs.byThread.delete(run.threadId);
+        threads.threads.delete(run.threadId);
+        events.lastSeq.delete(run.threadId);
+        options.onThreadEvicted?.(run.threadId);
+      }
+    }
+  };
+  const runs = new MemoryRunStore(evict);
   return {
     kind: "memory",
-    runs: new MemoryRunStore(),
-    threads: new MemoryThreadStore(),
-    events: new MemoryEventStore(),
-    feedback: new MemoryFeedbackStore(),
+    runs,
+    threads,
+    events,
+    feedback,
     ping: async () => {},
     close: async () => {},
   };
