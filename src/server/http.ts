@@ -16,6 +16,48 @@ export interface HttpOptions {
 const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id"].join(", ");
 const ALLOWED_HEADERS = [...cors.allowedHeaders, "authorization", "x-request-id"].join(", ");
 
+/**
+ * The gRPC spec percent-encodes grpc-message only outside printable ASCII (and
+ * "%"); connect-es uses encodeURIComponent, which also encodes ":" "," "/"
+ * and friends, and grpc-js (decodeURI) then shows "limit%3A ...". Re-encode
+ * to the spec so every gRPC client reads the same message.
+ */
+export function specGrpcMessage(encoded: string): string {
+  let text: string;
+  try {
+    text = decodeURIComponent(encoded);
+  } catch {
+    return encoded;
+  }
+  let out = "";
+  for (const byte of Buffer.from(text, "utf8")) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+function fixGrpcMessage(headers: unknown): void {
+  if (!headers || typeof headers !== "object") return;
+  const record = headers as Record<string, unknown>;
+  const value = record["grpc-message"];
+  if (typeof value === "string") record["grpc-message"] = specGrpcMessage(value);
+}
+
+function patchGrpcMessages(res: http.ServerResponse | http2.Http2ServerResponse): void {
+  const response = res as http2.Http2ServerResponse;
+  const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => unknown;
+  const addTrailers = response.addTrailers.bind(response);
+  (response as unknown as { writeHead: (...args: unknown[]) => unknown }).writeHead = (...args: unknown[]) => {
+    fixGrpcMessage(args[1]);
+    fixGrpcMessage(args[2]);
+    return writeHead(...args);
+  };
+  response.addTrailers = (trailers) => {
+    fixGrpcMessage(trailers);
+    addTrailers(trailers);
+  };
+}
+
 export function httpHandler(connect: RequestHandler, options: HttpOptions): RequestHandler {
   const any = options.corsOrigins.includes("*");
   const allowed = new Set(options.corsOrigins);
@@ -62,6 +104,9 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
         },
       );
       return;
+    }
+    if (req.headers["content-type"]?.startsWith("application/grpc") && !req.headers["content-type"].startsWith("application/grpc-web")) {
+      patchGrpcMessages(res);
     }
     if (req.httpVersionMajor === 1) {
       // Connect may answer (an error, e.g. a too-large message) before the whole

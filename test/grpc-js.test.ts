@@ -1,0 +1,88 @@
+// Every RPC from grpc-js over h2c, with the client built from the .proto at
+// run time as a polyglot backend would: JSON-shaped Struct values travel as
+// google.protobuf.Struct on the wire, errors arrive as gRPC status codes.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as grpc from "@grpc/grpc-js";
+import { grpcJsClient, serverStream, unary } from "./helpers/grpc-js.js";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+
+let t: TestServer;
+let client: ReturnType<typeof grpcJsClient>;
+beforeAll(async () => {
+  t = await startTestServer();
+  client = grpcJsClient(t.port);
+});
+afterAll(async () => {
+  client.close();
+  await t.stop();
+});
+
+/** A Struct as proto-loader wants it on the wire. */
+function struct(value: Record<string, unknown>): unknown {
+  const toValue = (v: unknown): unknown => {
+    if (v === null) return { nullValue: "NULL_VALUE", kind: "nullValue" };
+    if (typeof v === "string") return { stringValue: v, kind: "stringValue" };
+    if (typeof v === "number") return { numberValue: v, kind: "numberValue" };
+    if (typeof v === "boolean") return { boolValue: v, kind: "boolValue" };
+    if (Array.isArray(v)) return { listValue: { values: v.map(toValue) }, kind: "listValue" };
+    return { structValue: struct(v as Record<string, unknown>), kind: "structValue" };
+  };
+  return { fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toValue(v)])) };
+}
+
+const input = () => struct({ messages: [{ role: "user", content: "from grpc-js" }] });
+
+describe("grpc-js over h2c", () => {
+  it("WaitRun, GetRun, ListRunMessages, feedback create/list/delete, JoinRun, CancelRun", async () => {
+    const waited = await unary<any, any>(client, "WaitRun", { run: { assistant_id: "demo", input: input() } });
+    expect(waited.run.status).toBe("RUN_STATUS_SUCCESS");
+    const messages = waited.values.fields.messages.listValue.values;
+    expect(messages).toHaveLength(4);
+    const runId = waited.run.run_id;
+
+    const got = await unary<any, any>(client, "GetRun", { run_id: runId });
+    expect(got.run.run_id).toBe(runId);
+
+    const page = await unary<any, any>(client, "ListRunMessages", { run_id: runId, limit: 2 });
+    expect(page.messages).toHaveLength(2);
+    expect(page.has_more).toBe(true);
+    expect(page.messages.map((m: any) => m.message.fields.type.stringValue)).toEqual(["tool", "ai"]);
+
+    const created = await unary<any, any>(client, "CreateRunFeedback", { run_id: runId, rating: -1, comment: "meh" });
+    expect(created.feedback.rating).toBe(-1);
+    const listed = await unary<any, any>(client, "ListRunFeedback", { run_id: runId });
+    expect(listed.feedback.map((f: any) => f.feedback_id)).toEqual([created.feedback.feedback_id]);
+    await unary(client, "DeleteRunFeedback", { run_id: runId, feedback_id: created.feedback.feedback_id });
+    expect((await unary<any, any>(client, "ListRunFeedback", { run_id: runId })).feedback).toEqual([]);
+
+    const joined = await serverStream<any>(client, "JoinRun", { run_id: runId }).done;
+    const kinds = joined.messages.map((m) => m.event.kind);
+    expect(kinds[0]).toBe("metadata");
+    expect(kinds.at(-1)).toBe("end");
+
+    const cancelled = await unary<any, any>(client, "CancelRun", { run_id: runId });
+    expect(cancelled.run.status).toBe("RUN_STATUS_SUCCESS");
+  });
+
+  it("StreamRun streams metadata first and end last", async () => {
+    const { done, headers } = serverStream<any>(client, "StreamRun", {
+      run: { assistant_id: "demo", input: input(), stream_mode: ["STREAM_MODE_VALUES", "STREAM_MODE_CUSTOM"], context: struct({ custom_events: 2 }) },
+    });
+    const { messages } = await done;
+    const events = messages.filter((m) => m.payload === "event").map((m) => m.event);
+    expect(events[0].kind).toBe("metadata");
+    expect(events.at(-1).kind).toBe("end");
+    expect(events.filter((e: any) => e.part?.mode === "STREAM_MODE_CUSTOM")).toHaveLength(2);
+    expect((await headers).get("x-thread-id")[0]).toBe(events[0].metadata.thread_id);
+  });
+
+  it("gets gRPC status codes with the field named", async () => {
+    const invalid = await unary(client, "ListRunMessages", { run_id: "x", limit: 500 }).catch((e: grpc.ServiceError) => e);
+    expect((invalid as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect((invalid as grpc.ServiceError).details).toMatch(/^limit:/);
+    const missing = await unary(client, "GetRun", { run_id: "3f1c2b7e-0000-4000-8000-000000000000" }).catch((e: grpc.ServiceError) => e);
+    expect((missing as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
+    const badMode = await serverStream<any>(client, "StreamRun", { run: { assistant_id: "demo", stream_mode: [42] } }).done.catch((e: grpc.ServiceError) => e);
+    expect((badMode as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+  });
+});
