@@ -19,6 +19,7 @@ import {
   type StoredEvent,
   type Stores,
 } from "../stores/types.js";
+import { sliceAfter } from "../stores/seq.js";
 import type { EventBus } from "./event-bus.js";
 import { EventWriter } from "./event-writer.js";
 import {
@@ -70,18 +71,6 @@ interface LiveRun {
 const TAIL_BATCH = 512;
 /** How long a finished run's events stay in memory for readers still tailing it. */
 const BUFFER_LINGER_MS = 10_000;
-
-/** Rows of an ascending array with seq > afterSeq, at most `limit`. */
-function sliceAfter(rows: readonly StoredEvent[], afterSeq: number, limit: number): StoredEvent[] {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.seq <= afterSeq) lo = mid + 1;
-    else hi = mid;
-  }
-  return rows.slice(lo, lo + limit);
-}
 
 export class RunRuntime {
   private readonly live = new Map<string, LiveRun>();

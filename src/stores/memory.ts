@@ -16,6 +16,7 @@ import {
   type ThreadStore,
   ACTIVE_STATUSES,
 } from "./types.js";
+import { firstAfter } from "./seq.js";
 
 class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -111,18 +112,6 @@ class MemoryThreadStore implements ThreadStore {
       thread.updatedAt = new Date();
     }
   }
-}
-
-/** Index of the first row with seq > afterSeq in an ascending array. */
-function firstAfter(rows: readonly StoredEvent[], afterSeq: number): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rows[mid]!.seq <= afterSeq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 class MemoryEventStore implements EventStore {
