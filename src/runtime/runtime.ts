@@ -314,8 +314,9 @@ export class RunRuntime {
       if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
       const { graph } = registered;
       const { kwargs } = run;
-      const before = await graph.getState({ configurable: { thread_id: run.threadId } });
-      baseCheckpointId = (before.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
+      // Where a rollback would return to. The checkpointer's latest tuple is enough (getState would also plan tasks).
+      const before = await this.o.checkpointer.getTuple({ configurable: { thread_id: run.threadId, checkpoint_ns: "" } });
+      baseCheckpointId = (before?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
       for (const message of inputMessages(kwargs.input)) writer.add({ kind: "message", data: message });
       const wanted = new Set(kwargs.streamModes);
       const modes = [...new Set([...kwargs.streamModes, "updates" as const])];
