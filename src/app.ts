@@ -10,7 +10,7 @@ import { healthRoutes } from "./server/health.js";
 import { reflectionRoutes } from "./server/reflection.js";
 import { staticFiles } from "./server/static.js";
 import { createMetrics, observeInterceptor } from "./server/observability.js";
-import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { pino, type Logger } from "pino";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import type { Config } from "./config.js";
@@ -23,6 +23,7 @@ import { listen, type Listening, type RequestHandler } from "./server/listen.js"
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
 import { createMemoryStores } from "./stores/memory.js";
+import { BoundedMemorySaver } from "./stores/memory-saver.js";
 import type { Stores } from "./stores/types.js";
 
 /** Where `npm run build:playground` puts the playground page. */
@@ -53,7 +54,7 @@ async function createStores(config: Config, logger: Logger): Promise<{ stores: S
     const { createMongoStores } = await import("./stores/mongo/index.js");
     return createMongoStores(config, logger);
   }
-  const checkpointer = new MemorySaver();
+  const checkpointer = new BoundedMemorySaver();
   const stores = createMemoryStores({
     maxRuns: config.memoryMaxRuns,
     onThreadEvicted: (threadId) => void checkpointer.deleteThread(threadId),

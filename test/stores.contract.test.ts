@@ -261,3 +261,23 @@ describe("memory store retention", () => {
     for (const run of done.slice(3)) expect(await stores.runs.get(run.runId)).not.toBeNull();
   });
 });
+
+describe("BoundedMemorySaver", () => {
+  it("deletes exactly a thread's checkpoints and pending writes", async () => {
+    const { BoundedMemorySaver } = await import("../src/stores/memory-saver.js");
+    const { demoGraph } = await import("../src/runtime/demo-graph.js");
+    const saver = new BoundedMemorySaver();
+    const graph = demoGraph.compile({ checkpointer: saver });
+    const [a, b] = [randomUUID(), randomUUID()];
+    for (const thread of [a, b]) {
+      await graph.invoke({ messages: [{ role: "user", content: "x y" }] }, { configurable: { thread_id: thread } });
+    }
+    const keysOf = (thread: string) => Object.keys(saver.writes).filter((k) => JSON.parse(k)[0] === thread);
+    expect(keysOf(a).length).toBeGreaterThan(0);
+    await saver.deleteThread(a);
+    expect(keysOf(a)).toEqual([]);
+    expect(saver.storage[a]).toBeUndefined();
+    expect(keysOf(b).length).toBeGreaterThan(0);
+    expect((await graph.getState({ configurable: { thread_id: b } })).values.messages).toHaveLength(4);
+  });
+});

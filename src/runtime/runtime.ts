@@ -70,7 +70,7 @@ interface LiveRun {
 
 const TAIL_BATCH = 512;
 /** How long a finished run's events stay in memory for readers still tailing it. */
-const BUFFER_LINGER_MS = 10_000;
+const BUFFER_LINGER_MS = 2_000;
 
 export class RunRuntime {
   private readonly live = new Map<string, LiveRun>();

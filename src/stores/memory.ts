@@ -22,7 +22,7 @@ class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
   readonly byThread = new Map<string, Set<string>>();
 
-  constructor(private readonly afterInsert: () => void) {}
+  constructor(private readonly afterInsert: (runId: string) => void) {}
 
   async insert(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
@@ -30,7 +30,7 @@ class MemoryRunStore implements RunStore {
     let ids = this.byThread.get(run.threadId);
     if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
     ids.add(run.runId);
-    this.afterInsert();
+    this.afterInsert(run.runId);
   }
 
   async get(runId: string): Promise<RunRecord | null> {
@@ -221,11 +221,18 @@ export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
   const threads = new MemoryThreadStore();
   const events = new MemoryEventStore();
   const feedback = new MemoryFeedbackStore();
+  // Runs in insertion order; evicting takes from the head, so it costs O(1) per run.
+  let order: string[] = [];
+  let head = 0;
   const evict = () => {
-    if (runs.runs.size <= maxRuns) return;
-    for (const run of runs.runs.values()) {
-      if (runs.runs.size <= maxRuns) break;
-      if (ACTIVE_STATUSES.includes(run.status)) continue;
+    while (runs.runs.size > maxRuns && head < order.length) {
+      const runId = order[head++]!;
+      const run = runs.runs.get(runId);
+      if (!run) continue;
+      if (ACTIVE_STATUSES.includes(run.status)) {
+        order.push(runId); // still running: look again later
+        continue;
+      }
       runs.runs.delete(run.runId);
       void events.deleteRun(run.runId);
       void feedback.deleteByRun(run.runId);
@@ -239,8 +246,17 @@ export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
         options.onThreadEvicted?.(run.threadId);
       }
     }
+    if (head > 4096 && head * 2 > order.length) {
+      order = order.slice(head);
+      head = 0;
+    }
   };
-  const runs = new MemoryRunStore(evict);
+  const runs = new MemoryRunStore((runId) => {
+    if (Number.isFinite(maxRuns)) {
+      order.push(runId);
+      evict();
+    }
+  });
   return {
     kind: "memory",
     runs,
