@@ -130,15 +130,25 @@ export class RunRuntime {
         throw new ThreadBusyError(threadId);
       }
     }
-    await stores.events.append(threadId, run.runId, [
-      { kind: "metadata", data: { run_id: run.runId, thread_id: threadId, assistant_id: run.assistantId } },
-    ]);
-    this.o.bus.notify(run.runId);
-    if (spec.multitaskStrategy === "interrupt" || spec.multitaskStrategy === "rollback") {
-      for (const other of others) await this.cancel(other, spec.multitaskStrategy, false);
+    try {
+      await stores.events.append(threadId, run.runId, [
+        { kind: "metadata", data: { run_id: run.runId, thread_id: threadId, assistant_id: run.assistantId } },
+      ]);
+      this.o.bus.notify(run.runId);
+      if (spec.multitaskStrategy === "interrupt" || spec.multitaskStrategy === "rollback") {
+        for (const other of others) await this.cancel(other, spec.multitaskStrategy, false);
+      }
+      if (spec.multitaskStrategy === "reject") await this.startClaimed(run);
+      else await this.scheduleNext(threadId);
+    } catch (error) {
+      // The caller gets the error; the run must not keep the thread (best effort: the database may be down).
+      if (!this.live.has(run.runId)) {
+        const failed = { name: "RunNotStarted", message: "the run could not be started" };
+        await stores.runs.update(run.runId, { status: "error", error: failed, updatedAt: new Date() }, ["pending"]).catch(() => null);
+        await stores.threads.release(threadId, run.runId).catch(() => undefined);
+      }
+      throw error;
     }
-    if (spec.multitaskStrategy === "reject") await this.startClaimed(run);
-    else await this.scheduleNext(threadId);
     return (await stores.runs.get(run.runId)) ?? run;
   }
 
