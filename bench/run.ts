@@ -878,7 +878,7 @@ async function seedAndList(worker: Worker, store: string, server: Server): Promi
 }
 
 async function mongoSection(worker: Worker, memoryServer: Server, echo: Server): Promise<void> {
-  const { startMongoServer } = await import("../tools/mongo/server.js");
+  const { startMongoServer } = await import("../test/mongo-server/server.js");
   const mongo = await startMongoServer();
   children.add(mongo.child);
   let server: Server | null = null;
@@ -1406,7 +1406,7 @@ function report(figures: string[], durationSec: number): string {
       p(`**Part of this section failed** (figures missing below): ${R.mongo.error.split("\n")[0]}`);
       p();
     }
-    p(`MongoDB is \`mongo-java-server\` (in-memory backend) started by \`tools/mongo/server.ts\` — the project's test server, not a production \`mongod\`; absolute MongoDB numbers mostly measure it, and it slows down as its collections grow (compare the repetitions in results.json). agent-runs runs with \`--mongodb-uri\`. ListRunMessages: one thread is filled with message rows by WaitRuns of the echo graph whose input carries ${fmt(S.mongo.seedChunk)} messages each, up to ${S.mongo.seed.map((n) => fmt(n)).join(" and ")} rows; at each size the latest run's messages are paged (limit 50), p50 over up to ${S.mongo.listReps} sequential calls (at most ${QUICK ? 1.5 : 3} s) per repetition.`);
+    p(`MongoDB is \`mongo-java-server\` (in-memory backend) started by \`test/mongo-server/server.ts\` — the project's test server, not a production \`mongod\`; absolute MongoDB numbers mostly measure it, and it slows down as its collections grow (compare the repetitions in results.json). agent-runs runs with \`--mongodb-uri\`. ListRunMessages: one thread is filled with message rows by WaitRuns of the echo graph whose input carries ${fmt(S.mongo.seedChunk)} messages each, up to ${S.mongo.seed.map((n) => fmt(n)).join(" and ")} rows; at each size the latest run's messages are paged (limit 50), p50 over up to ${S.mongo.listReps} sequential calls (at most ${QUICK ? 1.5 : 3} s) per repetition.`);
     p();
     const rows: string[][] = [];
     for (const c of [1, 16]) {

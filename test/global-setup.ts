@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { startMongoServer } from "../tools/mongo/server.js";
+import { startMongoServer } from "./mongo-server/server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

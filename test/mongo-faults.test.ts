@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { OnDisconnect, RunStatus, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
-import { startMongoServer, type MongoServerHandle } from "../tools/mongo/server.js";
+import { startMongoServer, type MongoServerHandle } from "./mongo-server/server.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 const BOUND_MS = 1000;

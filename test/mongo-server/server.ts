@@ -1,15 +1,15 @@
 /**
  * MongoDB-wire test server for the project's tests: mongo-java-server 1.47.0
- * (https://github.com/bwaldvogel/mongo-java-server) run by tools/mongo/Launcher.java.
+ * (https://github.com/bwaldvogel/mongo-java-server) run by test/mongo-server/Launcher.java.
  *
- *   import { startMongoServer } from "../tools/mongo/server.ts";
+ *   import { startMongoServer } from "../test/mongo-server/server.ts";
  *   const mongo = await startMongoServer();                    // in-memory backend
  *   const mongo = await startMongoServer({ file: "/tmp/x.mv" }); // H2 file, survives stop()/restart
  *   const client = new MongoClient(mongo.uri);                 // uri: mongodb://127.0.0.1:<port>
  *   await mongo.stop();                                        // SIGTERM, SIGKILL after 10 s
  *
  * CLI:
- *   npx tsx tools/mongo/server.ts [--file PATH | --memory] [--port N]
+ *   npx tsx test/mongo-server/server.ts [--file PATH | --memory] [--port N]
  * prints the URI as the first line of stdout and runs until SIGINT/SIGTERM. Without
  * --file/--memory it uses an H2 file in a new temp dir (its path goes to stderr).
  *
@@ -419,7 +419,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CLI: tsx tools/mongo/server.ts [--file PATH | --memory] [--port N]
+// CLI: tsx test/mongo-server/server.ts [--file PATH | --memory] [--port N]
 
 async function main(argv: string[]): Promise<void> {
   let file: string | undefined;
@@ -436,7 +436,7 @@ async function main(argv: string[]): Promise<void> {
     }
     else if (arg === "--port" && i + 1 < argv.length) port = Number(argv[++i]);
     else if (arg === "--help" || arg === "-h") {
-      process.stderr.write("usage: tsx tools/mongo/server.ts [--file PATH | --memory] [--port N]\n");
+      process.stderr.write("usage: tsx test/mongo-server/server.ts [--file PATH | --memory] [--port N]\n");
       return;
     } else {
       throw new Error(`unknown or incomplete argument: ${arg} (usage: [--file PATH | --memory] [--port N])`);

@@ -11,7 +11,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 /**
- * MongoDB-wire test server (mongo-java-server), driven by tools/mongo/server.ts.
+ * MongoDB-wire test server (mongo-java-server), driven by test/mongo-server/server.ts.
  *
  * <pre>
  *   java -cp "classes:lib/*" Launcher (--file PATH | --memory) [--port N] [--exit-on-stdin-eof]
