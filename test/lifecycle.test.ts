@@ -138,3 +138,54 @@ describe("JoinRun", () => {
     expect((negative as ConnectError).code).toBe(Code.InvalidArgument);
   });
 });
+
+describe("queued runs whose scheduling was lost", () => {
+  it("are started by the periodic sweep once their thread is free", async () => {
+    const s = await startTestServer({ leaseMs: 300 });
+    try {
+      // A pending run on a free thread, as a replica that died between queueing and scheduling leaves it.
+      const threadId = crypto.randomUUID();
+      const runId = crypto.randomUUID();
+      const now = new Date(Date.now() - 1000);
+      await s.server.app.stores.threads.ensure(threadId, "local");
+      await s.server.app.stores.runs.insert({
+        runId,
+        threadId,
+        assistantId: "demo",
+        userId: "local",
+        status: "pending",
+        metadata: {},
+        multitaskStrategy: "enqueue",
+        kwargs: {
+          input: { messages: [{ role: "user", content: "lost and found", id: "m1" }] },
+          command: null,
+          config: null,
+          context: null,
+          streamModes: ["values"],
+          interruptBefore: [],
+          interruptAfter: [],
+          checkpointId: null,
+          streamSubgraphs: false,
+          onDisconnect: "continue",
+        },
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+        ownerId: null,
+        leaseUntil: null,
+        cancelRequested: null,
+      });
+      const deadline = Date.now() + 10_000;
+      let status = RunStatus.PENDING;
+      while (Date.now() < deadline && status !== RunStatus.SUCCESS) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = (await s.connectJson.getRun({ runId })).run!.status;
+      }
+      expect(status).toBe(RunStatus.SUCCESS);
+      const messages = await s.connectJson.listRunMessages({ runId });
+      expect(messages.messages.map((m) => m.message?.["content"])[0]).toBe("lost and found");
+    } finally {
+      await s.stop();
+    }
+  });
+});

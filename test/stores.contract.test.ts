@@ -111,6 +111,17 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(ids).not.toContain(alive.runId);
     });
 
+    it("lists old pending runs, oldest first", async () => {
+      const old = newRun({ createdAt: new Date(Date.now() - 60_000) });
+      const fresh = newRun();
+      const running = newRun({ status: "running", createdAt: new Date(Date.now() - 60_000) });
+      for (const r of [fresh, running, old]) await stores.runs.insert(r);
+      const ids = (await stores.runs.listPendingBefore(new Date(Date.now() - 30_000), 1000)).map((r) => r.runId);
+      expect(ids).toContain(old.runId);
+      expect(ids).not.toContain(fresh.runId);
+      expect(ids).not.toContain(running.runId);
+    });
+
     it("deletes", async () => {
       const run = newRun();
       await stores.runs.insert(run);

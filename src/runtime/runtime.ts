@@ -440,6 +440,21 @@ export class RunRuntime {
   }
 
   private ticking = false;
+  private ticks = 0;
+
+  /**
+   * A queued run is started by whoever frees its thread; if that replica died
+   * in between, the run would wait forever. Now and then, try to start old
+   * pending runs whose thread is free (a no-op while the thread is busy).
+   */
+  private async sweepPending(): Promise<void> {
+    try {
+      const stale = await this.o.stores.runs.listPendingBefore(new Date(Date.now() - this.o.leaseMs), 50);
+      for (const threadId of new Set(stale.map((r) => r.threadId))) await this.scheduleNext(threadId);
+    } catch (error) {
+      this.o.logger.warn({ err: error }, "sweeping pending runs failed");
+    }
+  }
 
   private async tick(): Promise<void> {
     if (this.ticking) return;
@@ -447,6 +462,7 @@ export class RunRuntime {
     try {
       await this.renewLeases();
       await this.reapExpired();
+      if (++this.ticks % 10 === 0) await this.sweepPending();
     } finally {
       this.ticking = false;
     }

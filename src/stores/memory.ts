@@ -72,6 +72,15 @@ class MemoryRunStore implements RunStore {
     return out;
   }
 
+  async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const run of this.runs.values()) {
+      if (out.length >= limit) break;
+      if (run.status === "pending" && run.createdAt < before) out.push({ ...run });
+    }
+    return out;
+  }
+
   async countActiveByUser(userId: string): Promise<number> {
     let n = 0;
     for (const run of this.runs.values()) if (run.userId === userId && ACTIVE_STATUSES.includes(run.status)) n++;

@@ -136,6 +136,8 @@ export interface RunStore {
   listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]>;
   /** Running or pending runs whose lease ended before `now`. */
   listExpired(now: Date, limit: number): Promise<RunRecord[]>;
+  /** Pending runs created before `before`, oldest first (queued runs whose scheduling may have been lost). */
+  listPendingBefore(before: Date, limit: number): Promise<RunRecord[]>;
   /** Count of a user's pending or running runs. */
   countActiveByUser(userId: string): Promise<number>;
 }

@@ -208,6 +208,16 @@ class MongoRunStore implements RunStore {
     return docs.map(fromRunDoc);
   }
 
+  async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
+    const docs = await this.runs
+      .find({ status: "pending", created_at: { $lt: before } })
+      .sort({ created_at: 1 })
+      .hint(INDEXES.runsByLease.name)
+      .limit(limit)
+      .toArray();
+    return docs.map(fromRunDoc);
+  }
+
   async countActiveByUser(userId: string): Promise<number> {
     return this.runs.countDocuments({ user_id: userId, status: { $in: [...ACTIVE_STATUSES] } }, { hint: INDEXES.runsByUser.name });
   }
