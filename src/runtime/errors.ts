@@ -1,13 +1,6 @@
 // Domain errors of the runtime. The service layer maps them to RPC codes
 // (src/service/errors.ts); the runtime itself knows nothing of transports.
 
-export class RunNotFoundError extends Error {
-  constructor(readonly runId: string) {
-    super(`run ${runId} not found`);
-    this.name = "RunNotFoundError";
-  }
-}
-
 export class ThreadNotFoundError extends Error {
   constructor(readonly threadId: string) {
     super(`thread ${threadId} not found`);

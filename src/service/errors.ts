@@ -5,7 +5,6 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import {
   RunCancelledError,
-  RunNotFoundError,
   ShuttingDownError,
   ThreadBusyError,
   ThreadNotFoundError,
@@ -39,7 +38,6 @@ export function runNotFound(runId: string): ConnectError {
  */
 export function toRpcError(error: unknown): { error: ConnectError; unexpected: boolean } {
   if (error instanceof ConnectError) return { error, unexpected: false };
-  if (error instanceof RunNotFoundError) return { error: runNotFound(error.runId), unexpected: false };
   if (error instanceof ThreadNotFoundError) {
     return { error: rpcError(Code.NotFound, "THREAD_NOT_FOUND", `thread "${error.threadId}" not found`, { thread_id: error.threadId }), unexpected: false };
   }

@@ -160,10 +160,6 @@ class MemoryEventStore implements EventStore {
     return rows.slice(start, start + limit);
   }
 
-  async firstRunEventSeq(runId: string): Promise<number | null> {
-    return this.runEvents.get(runId)?.[0]?.seq ?? null;
-  }
-
   async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
     const rows = this.runMessages.get(runId) ?? [];
     if (query.afterSeq !== undefined) {

@@ -157,8 +157,6 @@ export interface EventStore {
   append(threadId: string, runId: string, events: NewEvent[]): Promise<StoredEvent[]>;
   /** A run's stream events (not messages) with seq > afterSeq, ascending. */
   listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredEvent[]>;
-  /** The lowest seq of a run's stream events, or null when it has none. */
-  firstRunEventSeq(runId: string): Promise<number | null>;
   /** One page of a run's messages, ascending by seq (see ListRunMessages). */
   pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage>;
   /** Whether the run has a message with this id. */

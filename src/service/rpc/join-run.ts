@@ -14,13 +14,13 @@ export function joinRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["joi
     setRunHeaders(ctx, run);
     if (lastEventId > 0) {
       // The id must be one of this run's events; otherwise say where replay starts.
+      // The first event at or after it: either that very event, or the first one still stored after it.
       const [at] = await deps.stores.events.listRunEvents(run.runId, lastEventId - 1, 1);
       if (!at || at.seq !== lastEventId) {
-        const [next] = await deps.stores.events.listRunEvents(run.runId, lastEventId, 1);
         yield {
           payload: {
             case: "gap",
-            value: create(EventGapSchema, { lastEventId: BigInt(lastEventId), firstAvailableEventId: BigInt(next?.seq ?? 0) }),
+            value: create(EventGapSchema, { lastEventId: BigInt(lastEventId), firstAvailableEventId: BigInt(at?.seq ?? 0) }),
           },
         };
       }

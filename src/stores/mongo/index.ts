@@ -343,11 +343,6 @@ class MongoEventStore implements EventStore {
     return docs.map(fromEventDoc);
   }
 
-  async firstRunEventSeq(runId: string): Promise<number | null> {
-    const [first] = await this.listRunEvents(runId, 0, 1);
-    return first?.seq ?? null;
-  }
-
   async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
     const filter: Record<string, unknown> = { run_id: String(runId), cat: "message" };
     if (query.afterSeq !== undefined) {
