@@ -91,7 +91,11 @@ export class RunRuntime {
     return this.live.size;
   }
 
-  /** Creates a run and schedules it on its thread; returns it as stored. */
+  /**
+   * Creates a run and schedules it on its thread. Returns the record as created
+   * (status pending): callers need its ids, and re-reading it would cost a
+   * database round trip on every run.
+   */
   async create(spec: RunSpec, userId: string): Promise<RunRecord> {
     if (this.draining) throw new ShuttingDownError();
     const { stores } = this.o;
@@ -149,7 +153,7 @@ export class RunRuntime {
       }
       throw error;
     }
-    return (await stores.runs.get(run.runId)) ?? run;
+    return run;
   }
 
   /** Stops a pending or running run; returns it afterwards (null once rolled back). */
