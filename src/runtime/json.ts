@@ -2,7 +2,9 @@
 // LangGraph Platform serializes it: messages become {type, content, id, ...},
 // callbacks and functions are dropped, non-finite numbers become null.
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
-import type { JsonObject, JsonValue } from "../stores/types.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../stores/types.js";
+
+export { isJsonObject };
 
 const MAX_DEPTH = 64;
 const DROPPED_KEYS = new Set(["callbacks", "signal", "writer", "__pregel_send", "__pregel_read"]);
@@ -60,8 +62,4 @@ export function toJson(value: unknown, depth = 0): JsonValue {
     out[key] = toJson(v, depth + 1);
   }
   return out;
-}
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

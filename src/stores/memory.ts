@@ -1,6 +1,7 @@
 // The embedded store: everything in process memory, nothing to install.
 import {
   DuplicateError,
+  isJsonObject,
   type EventStore,
   type FeedbackRecord,
   type FeedbackStore,
@@ -174,7 +175,7 @@ class MemoryEventStore implements EventStore {
 
   async hasMessage(runId: string, messageId: string): Promise<boolean> {
     return (this.runMessages.get(runId) ?? []).some(
-      (row) => typeof row.data === "object" && row.data !== null && !Array.isArray(row.data) && row.data["id"] === messageId,
+      (row) => isJsonObject(row.data) && row.data["id"] === messageId,
     );
   }
 

@@ -5,6 +5,10 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 export type RunStatus = "pending" | "running" | "success" | "error" | "interrupted" | "timeout";
 export const TERMINAL_STATUSES: readonly RunStatus[] = ["success", "error", "interrupted", "timeout"];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ["pending", "running"];

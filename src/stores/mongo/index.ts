@@ -11,6 +11,7 @@ import type { Config } from "../../config.js";
 import {
   ACTIVE_STATUSES,
   DuplicateError,
+  isJsonObject,
   type EventStore,
   type FeedbackRecord,
   type FeedbackStore,
@@ -309,7 +310,7 @@ class MongoEventStore implements EventStore {
         };
         if (e.mode) doc.mode = e.mode;
         if (e.namespace?.length) doc.namespace = e.namespace;
-        if (e.kind === "message" && e.data && typeof e.data === "object" && !Array.isArray(e.data) && typeof e.data["id"] === "string") {
+        if (e.kind === "message" && isJsonObject(e.data) && typeof e.data["id"] === "string") {
           doc.message_id = e.data["id"];
         }
         return doc;
