@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { create, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
   CancelRunRequestSchema,
   CreateRunFeedbackRequestSchema,
@@ -223,7 +224,7 @@ async function sendGrpc(method: string, message: Record<string, unknown>): Promi
     return "ok";
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
-    return Code[error.code].replace(/(?<=[a-z])(?=[A-Z])/g, "_").toLowerCase();
+    return codeToString(error.code);
   }
 }
 

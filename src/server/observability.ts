@@ -2,7 +2,8 @@
 // from x-request-id or made up) and the run id in each log line; counts and
 // latency by method and code; active runs, open streams and events sent.
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
@@ -29,8 +30,7 @@ export function createMetrics(sources: { activeRuns: () => number; openStreams: 
 }
 
 function codeName(error: unknown): string {
-  // Connect's wire names: NotFound -> not_found.
-  return error instanceof ConnectError ? Code[error.code].replace(/(?<=[a-z])(?=[A-Z])/g, "_").toLowerCase() : "internal";
+  return error instanceof ConnectError ? codeToString(error.code) : "internal";
 }
 
 export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof createMetrics>): Interceptor {
