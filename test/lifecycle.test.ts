@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CancelAction, OnDisconnect, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
-import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
+import { newRun } from "./helpers/records.js";
+import { collect, startStream, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -13,15 +14,12 @@ afterAll(() => t.stop());
 /** Starts a slow streamed run, reads its metadata, then lets the caller decide. */
 async function startSlow(onDisconnect: OnDisconnect, delayMs = 150) {
   const abort = new AbortController();
-  const stream = t.connectJson.streamRun(
-    { run: { assistantId: "demo", input: userInput("slow run"), context: { delay_ms: delayMs }, onDisconnect } },
-    { signal: abort.signal },
+  const started = await startStream(
+    t.connectJson,
+    { assistantId: "demo", input: userInput("slow run"), context: { delay_ms: delayMs }, onDisconnect },
+    abort.signal,
   );
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = (await iterator.next()).value as StreamRunResponse;
-  if (first.payload.case !== "event" || first.payload.value.kind.case !== "metadata") throw new Error("metadata first");
-  const meta = first.payload.value.kind.value;
-  return { runId: meta.runId, threadId: meta.threadId, metadataId: first.payload.value.eventId, abort, iterator };
+  return { ...started, abort };
 }
 
 async function waitForStatus(runId: string, done: (s: RunStatus) => boolean, timeoutMs = 10_000) {
@@ -148,33 +146,19 @@ describe("queued runs whose scheduling was lost", () => {
       const runId = crypto.randomUUID();
       const now = new Date(Date.now() - 1000);
       await s.server.app.stores.threads.ensure(threadId, "local");
-      await s.server.app.stores.runs.insert({
-        runId,
-        threadId,
-        assistantId: "demo",
-        userId: "local",
-        status: "pending",
-        metadata: {},
-        multitaskStrategy: "enqueue",
-        kwargs: {
-          input: { messages: [{ role: "user", content: "lost and found", id: "m1" }] },
-          command: null,
-          config: null,
-          context: null,
-          streamModes: ["values"],
-          interruptBefore: [],
-          interruptAfter: [],
-          checkpointId: null,
-          streamSubgraphs: false,
-          onDisconnect: "continue",
-        },
-        error: null,
-        createdAt: now,
-        updatedAt: now,
-        ownerId: null,
-        leaseUntil: null,
-        cancelRequested: null,
-      });
+      const base = newRun();
+      await s.server.app.stores.runs.insert(
+        newRun({
+          runId,
+          threadId,
+          userId: "local",
+          multitaskStrategy: "enqueue",
+          kwargs: { ...base.kwargs, input: { messages: [{ role: "user", content: "lost and found", id: "m1" }] }, onDisconnect: "continue" },
+          metadata: {},
+          createdAt: now,
+          updatedAt: now,
+        }),
+      );
       const deadline = Date.now() + 10_000;
       let status = RunStatus.PENDING;
       while (Date.now() < deadline && status !== RunStatus.SUCCESS) {

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MultitaskStrategy, OnDisconnect, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
-import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
+import { MultitaskStrategy, OnDisconnect, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
+import { collect, startStream, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -12,18 +12,14 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 async function startSlow(threadId: string, text: string, delayMs = 200) {
-  const stream = t.connectJson.streamRun({
-    run: { assistantId: "demo", threadId, input: userInput(text), context: { delay_ms: delayMs }, onDisconnect: OnDisconnect.CONTINUE },
+  const started = await startStream(t.connectJson, {
+    assistantId: "demo",
+    threadId,
+    input: userInput(text),
+    context: { delay_ms: delayMs },
+    onDisconnect: OnDisconnect.CONTINUE,
   });
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = (await iterator.next()).value as StreamRunResponse;
-  const runId = first.payload.case === "event" && first.payload.value.kind.case === "metadata" ? first.payload.value.kind.value.runId : "";
-  const rest = (async () => {
-    const out: StreamRunResponse[] = [first];
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) out.push(r.value);
-    return out;
-  })();
-  return { runId, rest };
+  return { runId: started.runId, rest: started.rest() };
 }
 
 function contents(values: Record<string, unknown> | undefined): string[] {

@@ -7,7 +7,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { CancelAction, type JoinRunResponse, MultitaskStrategy, OnDisconnect, RunsService, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
 import { spawnService, type ServiceProcess } from "./helpers/process.js";
-import { collect, userInput, type RunsClient } from "./helpers/server.js";
+import { collect, startStream, userInput, type RunsClient } from "./helpers/server.js";
 
 let a: ServiceProcess;
 let b: ServiceProcess;
@@ -26,16 +26,8 @@ afterAll(async () => {
 });
 
 async function startOn(client: RunsClient, run: Record<string, unknown>) {
-  const stream = client.streamRun({ run: { assistantId: "demo", onDisconnect: OnDisconnect.CONTINUE, ...run } });
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = (await iterator.next()).value as StreamRunResponse;
-  if (first.payload.case !== "event" || first.payload.value.kind.case !== "metadata") throw new Error("metadata first");
-  const rest = (async () => {
-    const out: StreamRunResponse[] = [first];
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) out.push(r.value);
-    return out;
-  })();
-  return { runId: first.payload.value.kind.value.runId, threadId: first.payload.value.kind.value.threadId, rest };
+  const started = await startStream(client, { assistantId: "demo", onDisconnect: OnDisconnect.CONTINUE, ...run });
+  return { runId: started.runId, threadId: started.threadId, rest: started.rest() };
 }
 
 const eventIds = (responses: Array<StreamRunResponse | JoinRunResponse>) => responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));

@@ -8,23 +8,15 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { OnDisconnect, RunsService, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
 import { spawnService } from "./helpers/process.js";
-import { collect, userInput, type RunsClient } from "./helpers/server.js";
+import { collect, startStream, userInput, type RunsClient } from "./helpers/server.js";
 
 const database = `shutdown_${randomUUID().slice(0, 8)}`;
 const args = (...extra: string[]) => ["--mongodb-uri", inject("mongodbUri"), "--mongodb-database", database, "--lease-ms", "1500", ...extra];
 const clientFor = (url: string): RunsClient => createClient(RunsService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
 
 async function start(client: RunsClient, context: Record<string, number>) {
-  const stream = client.streamRun({ run: { assistantId: "demo", input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE } });
-  const iterator = stream[Symbol.asyncIterator]();
-  const first = (await iterator.next()).value as StreamRunResponse;
-  const runId = first.payload.case === "event" && first.payload.value.kind.case === "metadata" ? first.payload.value.kind.value.runId : "";
-  const rest = (async () => {
-    const out: StreamRunResponse[] = [first];
-    for (let r = await iterator.next(); !r.done; r = await iterator.next()) out.push(r.value);
-    return out;
-  })();
-  return { runId, rest };
+  const started = await startStream(client, { assistantId: "demo", input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE });
+  return { runId: started.runId, rest: started.rest() };
 }
 
 const lastStatus = (events: StreamRunResponse[]) => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createMemoryStores } from "../src/stores/memory.js";
 import { openMongoStores } from "../src/stores/mongo/index.js";
 import { DuplicateError, type RunRecord, type Stores } from "../src/stores/types.js";
+import { newRun } from "./helpers/records.js";
 
 const factories: Array<[string, () => Promise<Stores>]> = [
   ["memory", async () => createMemoryStores()],
@@ -17,38 +18,6 @@ const factories: Array<[string, () => Promise<Stores>]> = [
     },
   ],
 ];
-
-function newRun(overrides: Partial<RunRecord> = {}): RunRecord {
-  const now = new Date();
-  return {
-    runId: randomUUID(),
-    threadId: randomUUID(),
-    assistantId: "demo",
-    userId: "u1",
-    status: "pending",
-    metadata: { "a.b": { $gt: 1 }, $where: "x" },
-    multitaskStrategy: "reject",
-    kwargs: {
-      input: { messages: [{ role: "user", content: "hi", "key.with.dots": { $ne: null } }] },
-      command: null,
-      config: null,
-      context: null,
-      streamModes: ["values"],
-      interruptBefore: [],
-      interruptAfter: [],
-      checkpointId: null,
-      streamSubgraphs: false,
-      onDisconnect: "cancel",
-    },
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    ownerId: null,
-    leaseUntil: null,
-    cancelRequested: null,
-    ...overrides,
-  };
-}
 
 describe.each(factories)("%s store", (_name, factory) => {
   let stores: Stores;

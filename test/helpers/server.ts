@@ -1,7 +1,8 @@
 // A real server on a free loopback port, and real clients for each protocol.
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
-import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { RunsService, type RunCreateSchema, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
 import { startServer, type AppOptions, type Server } from "../../src/app.js";
 import { defaultConfig, type Config } from "../../src/config.js";
 
@@ -61,4 +62,32 @@ export async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of stream) out.push(item);
   return out;
+}
+
+export interface StartedStream {
+  runId: string;
+  threadId: string;
+  metadataId: bigint;
+  iterator: AsyncIterator<StreamRunResponse>;
+  /** Reads the stream to its end in the background: every response, the metadata one first. */
+  rest(): Promise<StreamRunResponse[]>;
+}
+
+/** Starts a StreamRun and reads its first response, which must be the metadata event. */
+export async function startStream(client: RunsClient, run: MessageInitShape<typeof RunCreateSchema>, signal?: AbortSignal): Promise<StartedStream> {
+  const iterator = client.streamRun({ run }, { signal })[Symbol.asyncIterator]();
+  const first = (await iterator.next()).value as StreamRunResponse;
+  if (first.payload.case !== "event" || first.payload.value.kind.case !== "metadata") throw new Error("the first event must be metadata");
+  const { runId, threadId } = first.payload.value.kind.value;
+  return {
+    runId,
+    threadId,
+    metadataId: first.payload.value.eventId,
+    iterator,
+    rest: async () => {
+      const out: StreamRunResponse[] = [first];
+      for (let r = await iterator.next(); !r.done; r = await iterator.next()) out.push(r.value);
+      return out;
+    },
+  };
 }
