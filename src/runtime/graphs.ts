@@ -7,9 +7,10 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { demoGraph } from "./demo-graph.js";
+import type { StreamableGraph } from "./graph-stream.js";
 
 /** The part of a compiled LangGraph graph the runtime uses. */
-export interface RunnableGraph {
+export interface RunnableGraph extends StreamableGraph {
   checkpointer?: unknown;
   nodes: Record<string, unknown>;
   stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<unknown>>;

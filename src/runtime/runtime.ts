@@ -30,6 +30,7 @@ import {
   TooManyRunsError,
 } from "./errors.js";
 import type { GraphRegistry } from "./graphs.js";
+import { streamGraph } from "./graph-stream.js";
 import { isJsonObject, messageToJson, toJson } from "./json.js";
 import { retryUnavailable } from "./retry.js";
 
@@ -355,8 +356,7 @@ export class RunRuntime {
       if (typeof userConfig["recursion_limit"] === "number") options["recursionLimit"] = userConfig["recursion_limit"];
       if (Array.isArray(userConfig["tags"])) options["tags"] = userConfig["tags"];
       const input = kwargs.command ? new Command(kwargs.command as never) : kwargs.input;
-      const stream = await graph.stream(input, options);
-      for await (const chunk of stream) {
+      await streamGraph(graph, input, options, (chunk) => {
         const [namespace, mode, data] = (kwargs.streamSubgraphs ? chunk : [[], ...(chunk as unknown[])]) as [string[], string, unknown];
         if (mode === "updates" && namespace.length === 0) {
           for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
@@ -364,7 +364,7 @@ export class RunRuntime {
         if (wanted.has(mode as never)) {
           writer.add({ kind: "part", mode: mode as never, namespace: namespace.map(String), data: toJson(data) });
         }
-      }
+      });
     } catch (thrown) {
       if (abort.signal.aborted && abort.signal.reason instanceof RunCancelledError) {
         status = "interrupted";

@@ -1,0 +1,41 @@
+// Runs a compiled graph and hands each stream chunk to a callback, without the
+// two ReadableStream layers Pregel.stream() wraps around its generator: the
+// outer one pumps every chunk eagerly in one microtask chain, so a node that
+// wrote 10,000 custom events at once kept the event loop, and with it every
+// socket of the server, busy for ~250 ms before the first chunk reached the
+// run. Config handling is that of Pregel.stream() and Runnable.stream().
+import { ensureConfig, type RunnableConfig } from "@langchain/core/runnables";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+
+/** The part of a compiled LangGraph graph this needs (Runnable's generator hook). */
+export interface StreamableGraph {
+  config?: { recursionLimit?: number };
+  _streamIterator(input: unknown, options: RunnableConfig): AsyncGenerator<unknown>;
+}
+
+/** How long the graph's chunks may keep the event loop before sockets get a turn. */
+const SLICE_MS = 4;
+
+export async function streamGraph(
+  graph: StreamableGraph,
+  input: unknown,
+  options: Record<string, unknown>,
+  onChunk: (chunk: unknown) => void,
+): Promise<void> {
+  const config = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...options } as RunnableConfig);
+  // Nodes read their config from LangChain's async-local storage, as under stream().
+  await AsyncLocalStorageProviderSingleton.runWithConfig(
+    config,
+    async () => {
+      let sliceStart = performance.now();
+      for await (const chunk of graph._streamIterator(input, config)) {
+        onChunk(chunk);
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    },
+    true,
+  );
+}
