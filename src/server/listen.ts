@@ -26,6 +26,8 @@ export interface Listening {
 /**
  * http2 reads a net.Socket's native handle directly, past anything given back
  * with unshift(); a Duplex wrapper makes it read the sniffed bytes first.
+ * http2 hands each send cycle's frames over as one corked batch: writev keeps
+ * them one socket write instead of one per frame (one per streamed message).
  */
 function replay(socket: net.Socket, head: Buffer): Duplex {
   const duplex = new Duplex({
@@ -34,6 +36,11 @@ function replay(socket: net.Socket, head: Buffer): Duplex {
     },
     write(chunk, encoding, callback) {
       socket.write(chunk, encoding, callback);
+    },
+    writev(chunks, callback) {
+      socket.cork();
+      chunks.forEach(({ chunk, encoding }, i) => socket.write(chunk, encoding, i === chunks.length - 1 ? callback : undefined));
+      socket.uncork();
     },
     final(callback) {
       socket.end();
