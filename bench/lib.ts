@@ -91,8 +91,12 @@ export type Task =
       kind: "stream-events";
       url: string;
       protocol: Protocol;
-      /** "emit" on agent-runs; "echo-stream" on the bare echo server (same payloads). */
-      target: "agent-runs" | "echo-server";
+      /**
+       * "emit" on agent-runs; "echo-stream" on the bare echo server (same
+       * payloads); "graph": the emit graph in the load process itself, read the
+       * way agent-runs reads it (url and protocol unused).
+       */
+      target: StreamTarget;
       count: number;
       intervalMs: number;
     }
@@ -175,6 +179,15 @@ export interface SeedResult {
   firstSeq: number;
   lastSeq: number;
 }
+
+/**
+ * The V8 flags `npm start` runs the service with (package.json): every Node
+ * process of ours in the bench (agent-runs, the echo server, the load worker
+ * with the in-process ceilings) gets them; the LangGraph servers keep theirs.
+ */
+export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=64"];
+
+export type StreamTarget = "agent-runs" | "echo-server" | "graph";
 
 export type TaskResult = LoopResult | StreamTimingResult | StreamEventsResult | IdleOpenResult | SeedResult | { kind: "ok" };
 

@@ -10,6 +10,8 @@ import type { Struct } from "@bufbuild/protobuf/wkt";
 import { MemorySaver } from "@langchain/langgraph";
 import { OnDisconnect, RunCreateSchema, RunsService, RunStatus, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
 import { graph as echoGraph } from "./echo-graph.js";
+import { graph as emitGraph } from "./emit-graph.js";
+import { streamGraph, type StreamableGraph } from "../src/runtime/graph-stream.js";
 import {
   quantileCurve,
   summarize,
@@ -224,7 +226,38 @@ async function streamTtfeTask(task: Extract<Task, { kind: "stream-ttfe" }>): Pro
   return { kind: "stream-timing", ttfe: summarize(ttfe), tte: summarize(tte), errors, firstError };
 }
 
+/**
+ * The ceiling for StreamRun's per-event latency and end lag: the emit graph run
+ * in this process with the runtime's own reader (streamGraph, same stream modes,
+ * a MemorySaver), each chunk stamped when it reaches the callback and the end
+ * when the graph's stream is done. Everything past that is the service's.
+ */
+async function graphEventsTask(task: Extract<Task, { kind: "stream-events" }>): Promise<StreamEventsResult> {
+  const compiled = emitGraph.compile({ checkpointer: new MemorySaver() }) as unknown as StreamableGraph;
+  const recv = new Float64Array(task.count);
+  const emitted = new Float64Array(task.count);
+  let received = 0;
+  let lastRecv = NaN;
+  const s = performance.now();
+  const sWall = wallNow();
+  let first = NaN;
+  const options = { configurable: { thread_id: randomUUID() }, streamMode: ["custom", "updates"], context: { count: task.count, interval_ms: task.intervalMs } };
+  await streamGraph(compiled, { value: "x" }, options, (chunk) => {
+    const t = wallNow();
+    if (Number.isNaN(first)) first = t;
+    const [mode, data] = chunk as [string, { t?: unknown }];
+    if (mode !== "custom" || typeof data?.t !== "number" || received >= task.count) return;
+    recv[received] = t;
+    emitted[received] = data.t;
+    received++;
+    lastRecv = t;
+  });
+  const endAt = wallNow();
+  return eventsResult(task, { recv, emitted, received, first, sWall, s, endAt, closedAt: endAt, lastRecv });
+}
+
 async function streamEventsTask(task: Extract<Task, { kind: "stream-events" }>): Promise<StreamEventsResult> {
+  if (task.target === "graph") return graphEventsTask(task);
   const c = client(task.url, task.protocol);
   const recv = new Float64Array(task.count);
   const emitted = new Float64Array(task.count);
@@ -262,6 +295,14 @@ async function streamEventsTask(task: Extract<Task, { kind: "stream-events" }>):
     }
   }
   const closedAt = wallNow();
+  return eventsResult(task, { recv, emitted, received, first, sWall, s, endAt, closedAt, lastRecv });
+}
+
+function eventsResult(
+  task: Extract<Task, { kind: "stream-events" }>,
+  m: { recv: Float64Array; emitted: Float64Array; received: number; first: number; sWall: number; s: number; endAt: number; closedAt: number; lastRecv: number },
+): StreamEventsResult {
+  const { recv, emitted, received, first, sWall, s, endAt, closedAt, lastRecv } = m;
   const latencies = new Float64Array(received);
   let lastEmit = -Infinity;
   let firstEmit = Infinity;
