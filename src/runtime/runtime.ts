@@ -60,6 +60,12 @@ export interface RuntimeOptions {
   storeRetryMs: number;
 }
 
+/** A run's stored events as its creator knows them, so starting it needs no read. */
+interface RunEventsSeed {
+  runId: string;
+  events: StoredEvent[];
+}
+
 export type TailItem = { type: "event"; event: StoredEvent } | { type: "heartbeat" };
 
 interface LiveRun {
@@ -136,15 +142,17 @@ export class RunRuntime {
       }
     }
     try {
-      await stores.events.append(threadId, run.runId, [
+      const events = await stores.events.append(threadId, run.runId, [
         { kind: "metadata", data: { run_id: run.runId, thread_id: threadId, assistant_id: run.assistantId } },
       ]);
       this.o.bus.notify(run.runId);
       if (spec.multitaskStrategy === "interrupt" || spec.multitaskStrategy === "rollback") {
         for (const other of others) await this.cancel(other, spec.multitaskStrategy, false);
       }
-      if (spec.multitaskStrategy === "reject") await this.startClaimed(run);
-      else await this.scheduleNext(threadId);
+      // The run's events so far are the metadata row just written: no need to read them back.
+      const seed = { runId: run.runId, events };
+      if (spec.multitaskStrategy === "reject") await this.startClaimed(run, seed);
+      else await this.scheduleNext(threadId, seed);
     } catch (error) {
       // The caller gets the error; the run must not keep the thread (best effort: the database may be down).
       if (!this.live.has(run.runId)) {
@@ -268,19 +276,19 @@ export class RunRuntime {
     clearTimeout(timer);
   }
 
-  private async scheduleNext(threadId: string): Promise<void> {
+  private async scheduleNext(threadId: string, seed?: RunEventsSeed): Promise<void> {
     const { stores } = this.o;
     for (;;) {
       const [next] = await stores.runs.listByThread(threadId, ["pending"]);
       if (!next) return;
       if (!(await stores.threads.acquire(threadId, next.runId))) return;
-      const started = await this.startClaimed(next);
+      const started = await this.startClaimed(next, seed);
       if (started) return;
     }
   }
 
   /** Starts a run whose thread this replica has just acquired. */
-  private async startClaimed(run: RunRecord): Promise<boolean> {
+  private async startClaimed(run: RunRecord, seed?: RunEventsSeed): Promise<boolean> {
     const { stores } = this.o;
     const now = Date.now();
     const running = await stores.runs.update(
@@ -296,7 +304,8 @@ export class RunRuntime {
     const live: LiveRun = { run: running, abort, cancelAction: null, done: Promise.resolve() };
     this.live.set(run.runId, live);
     try {
-      this.buffers.set(run.runId, await stores.events.listRunEvents(run.runId, 0, TAIL_BATCH));
+      const known = seed?.runId === run.runId ? [...seed.events] : null;
+      this.buffers.set(run.runId, known ?? (await stores.events.listRunEvents(run.runId, 0, TAIL_BATCH)));
     } catch (error) {
       this.o.logger.warn({ err: error, run_id: run.runId }, "could not preload run events; readers use the database");
     }
