@@ -1532,6 +1532,14 @@ function report(figures: string[], durationSec: number): string {
   }
   p();
 
+  // Section 8 is written by hand after each profile-driven fix (before and after figures) and kept
+  // in its own file, so that a rerun of the bench does not drop it.
+  const history = join(BENCH, "before-after.md");
+  if (existsSync(history)) {
+    p(readFileSync(history, "utf8").trimEnd());
+    p();
+  }
+
   p(`## Anchors`);
   p();
   for (const kind of ["js", "py"] as const) {
