@@ -1260,7 +1260,7 @@ function report(figures: string[], durationSec: number): string {
     ["OS", String(m.machine["os"])],
     ["Node.js", String(m.machine["node"])],
     ["agent-runs source measured", `digest \`${m.source.digest}\` of ${m.source.files} files in src/, gen/, package.json (newest: \`${m.source.newest}\`, ${m.source.newestTime})`],
-    ["agent-runs flags", "`--port 0 --graphs bench/langgraph.json --drain-ms 200 --read-max-bytes 67108864`, otherwise defaults (memory store; `--mongodb-uri` for section 6)"],
+    ["agent-runs flags", `\`node ${SERVICE_NODE_FLAGS.join(" ")} src/main.ts --port 0 --graphs bench/langgraph.json --drain-ms 200 --read-max-bytes 67108864\`, otherwise defaults (memory store; \`--mongodb-uri\` for section 6)`],
     ...Object.entries(m.machine.versions).map(([k, v]) => [k, v ?? "not installed"]),
   ]));
   p();
