@@ -4,7 +4,7 @@
 // wrote 10,000 custom events at once kept the event loop, and with it every
 // socket of the server, busy for ~250 ms before the first chunk reached the
 // run. Config handling is that of Pregel.stream() and Runnable.stream().
-import { ensureConfig, type RunnableConfig } from "@langchain/core/runnables";
+import { ensureConfig, pickRunnableConfigKeys, type RunnableConfig } from "@langchain/core/runnables";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 
 /** The part of a compiled LangGraph graph this needs (Runnable's generator hook). */
@@ -25,7 +25,7 @@ export async function streamGraph(
   const config = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...options } as RunnableConfig);
   // Nodes read their config from LangChain's async-local storage, as under stream().
   await AsyncLocalStorageProviderSingleton.runWithConfig(
-    config,
+    pickRunnableConfigKeys(config),
     async () => {
       let sliceStart = performance.now();
       for await (const chunk of graph._streamIterator(input, config)) {

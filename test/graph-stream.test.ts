@@ -1,0 +1,65 @@
+// How the runtime reads a graph: every chunk in order, the node's config
+// available to it, the run's config honoured, and a burst of chunks never
+// holding the event loop until the burst is over (sockets must get turns).
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { Annotation, END, MemorySaver, START, StateGraph, getConfig, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { streamGraph, type StreamableGraph } from "../src/runtime/graph-stream.js";
+
+const State = Annotation.Root({ count: Annotation<number>(), seen: Annotation<string>() });
+
+function burstGraph() {
+  return new StateGraph(State)
+    .addNode("burst", (state: typeof State.State, config: LangGraphRunnableConfig) => {
+      for (let i = 0; i < state.count; i++) config.writer?.({ i });
+      return { seen: String(getConfig()?.configurable?.["thread_id"] ?? "") };
+    })
+    .addEdge(START, "burst")
+    .addEdge("burst", END)
+    .compile({ checkpointer: new MemorySaver() }) as unknown as StreamableGraph & {
+    getState(config: { configurable: Record<string, unknown> }): Promise<{ values: Record<string, unknown> }>;
+  };
+}
+
+describe("streamGraph", () => {
+  it("hands every chunk over in order, then the node's update, with the node seeing its config", async () => {
+    const graph = burstGraph();
+    const threadId = randomUUID();
+    const chunks: Array<[string, unknown]> = [];
+    await streamGraph(graph, { count: 500 }, { configurable: { thread_id: threadId }, streamMode: ["custom", "updates"] }, (chunk) => {
+      chunks.push(chunk as [string, unknown]);
+    });
+    const custom = chunks.filter(([mode]) => mode === "custom").map(([, data]) => (data as { i: number }).i);
+    expect(custom).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    expect(chunks.at(-1)).toEqual(["updates", { burst: { seen: threadId } }]);
+    expect((await graph.getState({ configurable: { thread_id: threadId } })).values).toEqual({ count: 500, seen: threadId });
+  });
+
+  it("gives the event loop turns during a burst instead of after it", async () => {
+    const graph = burstGraph();
+    let turns = 0;
+    let looping = true;
+    const spin = () => {
+      turns++;
+      if (looping) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const turnsAt: number[] = [];
+    await streamGraph(graph, { count: 50_000 }, { configurable: { thread_id: randomUUID() }, streamMode: ["custom"] }, () => {
+      turnsAt.push(turns);
+    });
+    looping = false;
+    expect(turnsAt).toHaveLength(50_000);
+    // Other callbacks ran between the first chunk and the last one, not only once the burst was read.
+    expect(turnsAt[turnsAt.length - 1]! - turnsAt[0]!).toBeGreaterThan(0);
+  });
+
+  it("stops with the run's signal", async () => {
+    const graph = burstGraph();
+    const abort = new AbortController();
+    abort.abort(new Error("cancelled by the test"));
+    await expect(
+      streamGraph(graph, { count: 10 }, { configurable: { thread_id: randomUUID() }, signal: abort.signal }, () => {}),
+    ).rejects.toThrow();
+  });
+});
