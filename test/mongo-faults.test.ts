@@ -97,7 +97,8 @@ describe("database trouble", () => {
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     expect(events[0]?.kind.case).toBe("metadata");
     const end = events.at(-1)!;
-    expect(end.kind.case === "end" && end.kind.value.status).toBe(RunStatus.SUCCESS);
+    const failure = events.find((e) => e.kind.case === "error");
+    expect(end.kind.case === "end" && end.kind.value.status, `run error: ${JSON.stringify(failure?.kind.value)}`).toBe(RunStatus.SUCCESS);
     const progress = events.flatMap((e) =>
       e.kind.case === "part" && e.kind.value.mode === StreamMode.CUSTOM ? [(toJson(ValueSchema, e.kind.value.data!) as { progress: number }).progress] : [],
     );

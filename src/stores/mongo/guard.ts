@@ -19,10 +19,18 @@ export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoError && (error.code === 11000 || error.code === 11001);
 }
 
-function isUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+/** Socket failures the driver sometimes passes on unwrapped (e.g. a write after the server hung up). */
+const NETWORK_CODES = new Set(["EPIPE", "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
+export function isUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
   if (UNAVAILABLE_NAMES.has(error.name)) return true;
-  return error instanceof MongoError && (error.hasErrorLabel?.("RetryableWriteError") || error.hasErrorLabel?.("ResetPool"));
+  if (NETWORK_CODES.has(String((error as { code?: unknown }).code))) return true;
+  if (error instanceof MongoError && (error.hasErrorLabel?.("RetryableWriteError") || error.hasErrorLabel?.("ResetPool"))) return true;
+  // A bulk write that failed for a driver reason rather than a write error (a
+  // MongoBulkWriteError around a dropped connection) keeps that reason here.
+  const wrapped = (error as { errorResponse?: unknown }).errorResponse ?? error.cause;
+  return wrapped !== error && isUnavailable(wrapped, depth + 1);
 }
 
 /** Wraps each async method of `target` with a time bound and error mapping. */
