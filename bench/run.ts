@@ -1362,7 +1362,7 @@ function report(figures: string[], durationSec: number): string {
   p();
   const sniff = CONCURRENCY.map((c) => ratio(R.echoUnary["grpc-plain-h2"]?.[String(c)]?.median.throughput, R.echoUnary["grpc"]?.[String(c)]?.median.throughput));
   if (sniff.some((r) => r !== null)) {
-    p(`The gRPC echo on a plain \`node:http2\` server vs the same handlers behind \`src/server/listen.ts\` (which sniffs the preface and hands HTTP/2 connections to node:http2 through a JS \`Duplex\`): ${CONCURRENCY.map((c, i) => `x${c} ${fmtRatio(sniff[i] ?? null)}`).join(", ")} — the price of serving h2c and HTTP/1.1 on one port this way.`);
+    p(`The gRPC echo on a plain \`node:http2\` server vs the same handlers behind \`src/server/listen.ts\` (which sniffs the first bytes of each connection to choose HTTP/2 or HTTP/1.1, then hands the socket over) plus \`src/server/http.ts\` (CORS, health routes, grpc-message re-encoding): ${CONCURRENCY.map((c, i) => `x${c} ${fmtRatio(sniff[i] ?? null)}`).join(", ")} — the price of serving h2c and HTTP/1.1 on one port with that HTTP layer.`);
     p();
   }
   p(`Ratios (throughput; > 1× means the first is faster):`);

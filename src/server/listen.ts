@@ -5,7 +5,6 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { Duplex } from "node:stream";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
@@ -21,51 +20,6 @@ export interface Listening {
   close(): Promise<void>;
   /** Closes every open connection now. */
   destroy(): void;
-}
-
-/**
- * http2 reads a net.Socket's native handle directly, past anything given back
- * with unshift(); a Duplex wrapper makes it read the sniffed bytes first.
- * http2 hands each send cycle's frames over as one corked batch: writev keeps
- * them one socket write instead of one per frame (one per streamed message).
- */
-function replay(socket: net.Socket, head: Buffer): Duplex {
-  const duplex = new Duplex({
-    read() {
-      socket.resume();
-    },
-    write(chunk, encoding, callback) {
-      socket.write(chunk, encoding, callback);
-    },
-    writev(chunks, callback) {
-      socket.cork();
-      chunks.forEach(({ chunk, encoding }, i) => socket.write(chunk, encoding, i === chunks.length - 1 ? callback : undefined));
-      socket.uncork();
-    },
-    final(callback) {
-      socket.end();
-      callback();
-    },
-    destroy(error, callback) {
-      socket.destroy(error ?? undefined);
-      callback(error);
-    },
-  });
-  duplex.push(head);
-  socket.on("data", (chunk: Buffer) => {
-    if (!duplex.push(chunk)) socket.pause();
-  });
-  socket.on("end", () => duplex.push(null));
-  socket.on("close", () => duplex.destroy());
-  return Object.assign(duplex, {
-    remoteAddress: socket.remoteAddress,
-    remotePort: socket.remotePort,
-    localAddress: socket.localAddress,
-    localPort: socket.localPort,
-    setNoDelay: () => duplex,
-    setKeepAlive: () => duplex,
-    setTimeout: () => duplex,
-  });
 }
 
 export async function listen(handler: RequestHandler, host: string, port: number): Promise<Listening> {
@@ -88,11 +42,15 @@ export async function listen(handler: RequestHandler, host: string, port: number
       const isH2 = head.subarray(0, n).equals(PREFACE.subarray(0, n));
       if (isH2 && head.length < PREFACE.length) return;
       socket.off("data", onData);
+      // Either server gets the socket itself with the sniffed bytes put back:
+      // http1 reads them as usual; an http2 session takes over the native
+      // handle and feeds itself what the socket had buffered on the next tick
+      // (paused first, or unshift would emit them to no listener).
+      socket.pause();
+      socket.unshift(head);
       if (isH2) {
-        h2.emit("connection", replay(socket, head));
+        h2.emit("connection", socket);
       } else {
-        socket.pause();
-        socket.unshift(head);
         h1.emit("connection", socket);
         socket.resume();
       }
