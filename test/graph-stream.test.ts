@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Annotation, END, MemorySaver, START, StateGraph, getConfig, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { streamGraph, type StreamableGraph } from "../src/runtime/graph-stream.js";
+import { GraphRegistry } from "../src/runtime/graphs.js";
 
 const State = Annotation.Root({ count: Annotation<number>(), seen: Annotation<string>() });
 
@@ -61,5 +62,23 @@ describe("streamGraph", () => {
     await expect(
       streamGraph(graph, { count: 10 }, { configurable: { thread_id: randomUUID() }, signal: abort.signal }, () => {}),
     ).rejects.toThrow();
+  });
+
+  it("reads a compiled graph registered as is, which gets the service's checkpointer", async () => {
+    const saver = new MemorySaver();
+    const registry = new GraphRegistry(saver);
+    const compiled = new StateGraph(State)
+      .addNode("burst", (state: typeof State.State) => ({ seen: `count ${state.count}` }))
+      .addEdge(START, "burst")
+      .addEdge("burst", END)
+      .compile();
+    registry.register("compiled", compiled);
+    const registered = registry.get("compiled")!;
+    expect(registered.graph).toBe(compiled);
+    expect(registered.graph.checkpointer).toBe(saver);
+    expect([...registered.nodeNames]).toEqual(["burst"]);
+    const threadId = randomUUID();
+    await streamGraph(registered.graph, { count: 2 }, { configurable: { thread_id: threadId }, streamMode: ["values"] }, () => {});
+    expect((await registered.graph.getState({ configurable: { thread_id: threadId } })).values).toEqual({ count: 2, seen: "count 2" });
   });
 });

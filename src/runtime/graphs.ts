@@ -13,7 +13,6 @@ import type { StreamableGraph } from "./graph-stream.js";
 export interface RunnableGraph extends StreamableGraph {
   checkpointer?: unknown;
   nodes: Record<string, unknown>;
-  stream(input: unknown, options: Record<string, unknown>): Promise<AsyncIterable<unknown>>;
   getState(config: { configurable: Record<string, unknown> }): Promise<{ values: unknown; config: { configurable?: Record<string, unknown> }; tasks?: unknown[] }>;
   updateState(config: { configurable: Record<string, unknown> }, values: unknown, asNode?: string): Promise<unknown>;
 }
@@ -51,7 +50,7 @@ export class GraphRegistry {
 
 function attach(value: unknown, checkpointer: BaseCheckpointSaver, assistantId: string): RunnableGraph {
   const candidate = value as Partial<Compilable & RunnableGraph> | null;
-  if (candidate && typeof candidate.stream === "function" && typeof candidate.getState === "function") {
+  if (candidate && typeof candidate._streamIterator === "function" && typeof candidate.getState === "function") {
     candidate.checkpointer = checkpointer;
     return candidate as RunnableGraph;
   }
