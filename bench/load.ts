@@ -171,21 +171,25 @@ function invokeTask(task: Extract<Task, { kind: "invoke" }>): Promise<LoopResult
   });
 }
 
-async function httpStreamTask(task: Extract<Task, { kind: "http-stream" }>): Promise<StreamTimingResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const body = JSON.stringify({ assistant_id: task.assistantId, input: { value: "hi" }, stream_mode: ["values"] });
+/**
+ * `warmup + reps` streams one after another, timed from the request: to the
+ * first event (the stream calls `first`) and to its end. A failed stream counts
+ * as an error, not a time.
+ */
+async function timeStreams(warmup: number, reps: number, stream: (first: () => void) => Promise<void>): Promise<StreamTimingResult> {
   const ttfe: number[] = [];
   const tte: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
-  for (let i = 0; i < task.warmup + task.reps; i++) {
+  for (let i = 0; i < warmup + reps; i++) {
     const s = performance.now();
     let first = NaN;
     try {
-      const res = await httpPost(agent, `${task.url}/runs/stream`, body, () => (first = performance.now()));
+      await stream(() => {
+        if (Number.isNaN(first)) first = performance.now();
+      });
       const e = performance.now();
-      if (res.status !== 200 || !res.body.includes("event: metadata")) throw new Error(`HTTP ${res.status} ${res.body.slice(0, 200)}`);
-      if (i >= task.warmup) {
+      if (i >= warmup) {
         ttfe.push(first - s);
         tte.push(e - s);
       }
@@ -197,33 +201,25 @@ async function httpStreamTask(task: Extract<Task, { kind: "http-stream" }>): Pro
   return { kind: "stream-timing", ttfe: summarize(ttfe), tte: summarize(tte), errors, firstError };
 }
 
-async function streamTtfeTask(task: Extract<Task, { kind: "stream-ttfe" }>): Promise<StreamTimingResult> {
+function httpStreamTask(task: Extract<Task, { kind: "http-stream" }>): Promise<StreamTimingResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const body = JSON.stringify({ assistant_id: task.assistantId, input: { value: "hi" }, stream_mode: ["values"] });
+  return timeStreams(task.warmup, task.reps, async (first) => {
+    const res = await httpPost(agent, `${task.url}/runs/stream`, body, first);
+    if (res.status !== 200 || !res.body.includes("event: metadata")) throw new Error(`HTTP ${res.status} ${res.body.slice(0, 200)}`);
+  });
+}
+
+function streamTtfeTask(task: Extract<Task, { kind: "stream-ttfe" }>): Promise<StreamTimingResult> {
   const c = client(task.url, task.protocol);
-  const ttfe: number[] = [];
-  const tte: number[] = [];
-  let errors = 0;
-  let firstError: string | null = null;
-  for (let i = 0; i < task.warmup + task.reps; i++) {
-    const s = performance.now();
-    let first = NaN;
+  return timeStreams(task.warmup, task.reps, async (first) => {
     let ended = false;
-    try {
-      for await (const res of c.streamRun({ run: { assistantId: task.assistantId, input: { value: "hi" }, streamMode: [StreamMode.VALUES] } })) {
-        if (Number.isNaN(first)) first = performance.now();
-        if (res.payload.case === "event" && res.payload.value.kind.case === "end") ended = true;
-      }
-      const e = performance.now();
-      if (!ended) throw new Error("stream closed without an end event");
-      if (i >= task.warmup) {
-        ttfe.push(first - s);
-        tte.push(e - s);
-      }
-    } catch (error) {
-      errors++;
-      firstError ??= message(error);
+    for await (const res of c.streamRun({ run: { assistantId: task.assistantId, input: { value: "hi" }, streamMode: [StreamMode.VALUES] } })) {
+      first();
+      if (res.payload.case === "event" && res.payload.value.kind.case === "end") ended = true;
     }
-  }
-  return { kind: "stream-timing", ttfe: summarize(ttfe), tte: summarize(tte), errors, firstError };
+    if (!ended) throw new Error("stream closed without an end event");
+  });
 }
 
 /**
