@@ -63,6 +63,25 @@ export interface BarChart {
   height?: number;
 }
 
+/** The start of every chart: the canvas, its title, and the y scale's grid lines with their labels. */
+function openChart(width: number, height: number, title: string, y: Scale, left: number, plotW: number): string[] {
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
+  out.push(`<rect width="100%" height="100%" fill="white"/>`);
+  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  for (const tick of y.ticks) {
+    const py = y.map(tick);
+    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${py.toFixed(1)}" y2="${py.toFixed(1)}" stroke="#ddd"/>`);
+    out.push(`<text x="${left - 6}" y="${(py + 4).toFixed(1)}" text-anchor="end" fill="#444">${label(tick)}</text>`);
+  }
+  return out;
+}
+
+/** The y axis title, written upwards along the left edge, centred on `midY`. */
+function yAxisTitle(text: string, log: boolean, midY: number): string {
+  return `<text x="16" y="${midY}" transform="rotate(-90 16 ${midY})" text-anchor="middle" fill="#222">${esc(text)}${log ? " (log)" : ""}</text>`;
+}
+
 /** Grouped bars: one group per category, one bar per series, values printed on the bars. */
 export function barChart(chart: BarChart): string {
   const width = chart.width ?? 900;
@@ -74,18 +93,8 @@ export function barChart(chart: BarChart): string {
   const min = values.length ? Math.min(...values) : 1;
   const max = values.length ? Math.max(...values) : 1;
   const y = scale(chart.log ? min : 0, max, chart.log ?? false, m.top + plotH, m.top);
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
-  out.push(`<rect width="100%" height="100%" fill="white"/>`);
-  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`);
-  for (const tick of y.ticks) {
-    const py = y.map(tick);
-    out.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${py.toFixed(1)}" y2="${py.toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${m.left - 6}" y="${(py + 4).toFixed(1)}" text-anchor="end" fill="#444">${label(tick)}</text>`);
-  }
-  out.push(
-    `<text x="16" y="${m.top + plotH / 2}" transform="rotate(-90 16 ${m.top + plotH / 2})" text-anchor="middle" fill="#222">${esc(chart.yLabel)}${chart.log ? " (log)" : ""}</text>`,
-  );
+  const out = openChart(width, height, chart.title, y, m.left, plotW);
+  out.push(yAxisTitle(chart.yLabel, chart.log ?? false, m.top + plotH / 2));
   const groupW = plotW / Math.max(chart.categories.length, 1);
   const barW = Math.min(48, (groupW * 0.8) / Math.max(chart.series.length, 1));
   chart.categories.forEach((category, ci) => {
@@ -141,15 +150,7 @@ export function lineChart(chart: LineChart): string {
   const ys = [...pts.map((p) => p[1]), ...(chart.refs ?? []).map((r) => r.y)].filter((v) => !chart.logY || v > 0);
   const x = scale(xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1, chart.logX ?? false, m.left, m.left + plotW);
   const y = scale(chart.logY ? (ys.length ? Math.min(...ys) : 1) : Math.min(0, ...ys), ys.length ? Math.max(...ys) : 1, chart.logY ?? false, m.top + plotH, m.top);
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
-  out.push(`<rect width="100%" height="100%" fill="white"/>`);
-  out.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(chart.title)}</text>`);
-  for (const tick of y.ticks) {
-    const py = y.map(tick);
-    out.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${py.toFixed(1)}" y2="${py.toFixed(1)}" stroke="#ddd"/>`);
-    out.push(`<text x="${m.left - 6}" y="${(py + 4).toFixed(1)}" text-anchor="end" fill="#444">${label(tick)}</text>`);
-  }
+  const out = openChart(width, height, chart.title, y, m.left, plotW);
   for (const tick of x.ticks) {
     const px = x.map(tick);
     out.push(`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${m.top}" y2="${m.top + plotH}" stroke="#eee"/>`);
@@ -157,9 +158,7 @@ export function lineChart(chart: LineChart): string {
   }
   out.push(`<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#444"/>`);
   out.push(`<text x="${m.left + plotW / 2}" y="${m.top + plotH + 36}" text-anchor="middle" fill="#222">${esc(chart.xLabel)}${chart.logX ? " (log)" : ""}</text>`);
-  out.push(
-    `<text x="16" y="${m.top + plotH / 2}" transform="rotate(-90 16 ${m.top + plotH / 2})" text-anchor="middle" fill="#222">${esc(chart.yLabel)}${chart.logY ? " (log)" : ""}</text>`,
-  );
+  out.push(yAxisTitle(chart.yLabel, chart.logY ?? false, m.top + plotH / 2));
   for (const ref of chart.refs ?? []) {
     const py = y.map(ref.y);
     out.push(`<line x1="${m.left}" x2="${m.left + plotW}" y1="${py.toFixed(1)}" y2="${py.toFixed(1)}" stroke="#c00" stroke-dasharray="6 4"/>`);
