@@ -1,5 +1,6 @@
 // Shared by the bench orchestrator (run.ts) and its load worker (load.ts):
 // statistics, the task/result shapes exchanged over IPC, and small helpers.
+import { readFileSync } from "node:fs";
 
 /** Latency summary in milliseconds. */
 export interface LatencySummary {
@@ -133,6 +134,10 @@ export interface LoopResult {
   latency: LatencySummary;
   /** Load-generator CPU use during the window, as a fraction of one core. */
   clientCpu: number;
+  /** The measured window on CLOCK_MONOTONIC, µs (the clock of V8's CPU profiles), to window a profile of this process. */
+  windowUs: [number, number];
+  /** CPU time of this process's main thread during the window, ms (Linux; null elsewhere). */
+  mainThreadCpuMs: number | null;
 }
 
 export interface StreamTimingResult {
@@ -209,4 +214,16 @@ export function fmtRatio(r: number | null): string {
   if (r >= 100) return `${Math.round(r)}×`;
   if (r >= 10) return `${r.toFixed(1)}×`;
   return `${r.toFixed(2)}×`;
+}
+
+/** CPU time (user + system) one thread of a process has used, ms; null where /proc cannot tell (10 ms resolution). */
+export function threadCpuMs(pid: number, tid = pid): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3 (state); utime is field 14, stime 15, in USER_HZ (100/s) ticks.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
 }

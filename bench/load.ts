@@ -15,6 +15,7 @@ import { streamGraph, type StreamableGraph } from "../src/runtime/graph-stream.j
 import {
   quantileCurve,
   summarize,
+  threadCpuMs,
   wallNow,
   type IdleOpenResult,
   type LoopResult,
@@ -75,6 +76,8 @@ async function closedLoop(shape: LoopShape, makeOp: (index: number) => () => Pro
   firstError = null;
   const latencies: number[] = [];
   const start = performance.now();
+  const startUs = monotonicUs();
+  const mainCpu0 = threadCpuMs(process.pid);
   const cpu0 = process.cpuUsage();
   const end = shape.count ? Infinity : start + shape.durationMs;
   let issued = 0;
@@ -103,6 +106,8 @@ async function closedLoop(shape: LoopShape, makeOp: (index: number) => () => Pro
   );
   const elapsedMs = shape.count ? lastDone - start : shape.durationMs;
   const cpu = process.cpuUsage(cpu0);
+  const endUs = monotonicUs();
+  const mainCpu1 = threadCpuMs(process.pid);
   return {
     kind: "loop",
     completed: latencies.length,
@@ -112,7 +117,13 @@ async function closedLoop(shape: LoopShape, makeOp: (index: number) => () => Pro
     throughput: (latencies.length / elapsedMs) * 1000,
     latency: summarize(latencies),
     clientCpu: (cpu.user + cpu.system) / 1000 / elapsedMs,
+    windowUs: [startUs, endUs],
+    mainThreadCpuMs: mainCpu0 !== null && mainCpu1 !== null ? mainCpu1 - mainCpu0 : null,
   };
+}
+
+function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
 }
 
 function httpPost(agent: http.Agent, url: string, body: string, onFirstChunk?: (chunk: Buffer) => void): Promise<{ status: number; body: string }> {

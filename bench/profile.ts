@@ -56,6 +56,50 @@ export interface ProfileSummary {
   byPackage: ProfileRow[];
   /** Who calls the hottest named functions. */
   callers: CallerRow[];
+  /** Busy time by CATEGORIES, every sample counted once (see categoryOf). */
+  byCategory: Array<{ category: Category; selfMs: number }>;
+}
+
+/** Who a sample's time is spent for, in the order tables show them. */
+export const CATEGORIES = [
+  "agent-runs (src/, gen/)",
+  "RPC stack (connect-es, protobuf-es)",
+  "LangGraph.js + LangChain + LangSmith",
+  "logging + metrics (pino, prom-client)",
+  "Node.js core on its own (sockets, HTTP/2, timers)",
+  "garbage collector",
+  "other",
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+function packageCategory(pkg: string): Category | null {
+  if (pkg.startsWith("src") || pkg.startsWith("gen")) return "agent-runs (src/, gen/)";
+  if (pkg.startsWith("@connectrpc/") || pkg.startsWith("@bufbuild/")) return "RPC stack (connect-es, protobuf-es)";
+  if (pkg.startsWith("@langchain/") || pkg === "langsmith") return "LangGraph.js + LangChain + LangSmith";
+  if (pkg === "pino" || pkg === "sonic-boom" || pkg === "prom-client" || pkg.startsWith("pino-")) return "logging + metrics (pino, prom-client)";
+  return null;
+}
+
+/**
+ * A sample's category. Time in Node.js internals or V8 builtins is charged to
+ * the nearest package frame above it (LangSmith's UUIDs, connect's abort
+ * signals, LangChain's async-local storage); only what runs with no package
+ * frame above it (socket callbacks, HTTP/2 sessions, timers) stays Node's.
+ */
+function categoryOf(id: number, byId: Map<number, ProfileNode>, parent: Map<number, number>): Category {
+  const frame = byId.get(id)!.callFrame;
+  if (frame.functionName === "(garbage collector)") return "garbage collector";
+  let sawPackage = false;
+  for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+    const f = byId.get(cur)!.callFrame;
+    const pkg = packageOf(f);
+    if (pkg === "node core" || pkg === "(native / V8 builtins)" || pkg === "(program)" || f.functionName === "(root)") continue;
+    sawPackage = true;
+    const category = packageCategory(pkg);
+    if (category) return category;
+    break;
+  }
+  return sawPackage ? "other" : "Node.js core on its own (sockets, HTTP/2, timers)";
 }
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -115,6 +159,7 @@ export function summarizeProfile(file: string, windowUs?: [number, number], top 
   }
   const fnUs = new Map<string, { name: string; where: string; us: number }>();
   const pkgUs = new Map<string, number>();
+  const categoryUs = new Map<Category, number>();
   let idleUs = 0;
   let busyUs = 0;
   for (const [id, us] of selfUs) {
@@ -132,6 +177,8 @@ export function summarizeProfile(file: string, windowUs?: [number, number], top 
     fnUs.set(key, entry);
     const pkg = packageOf(frame);
     pkgUs.set(pkg, (pkgUs.get(pkg) ?? 0) + us);
+    const category = categoryOf(id, byId, parent);
+    categoryUs.set(category, (categoryUs.get(category) ?? 0) + us);
   }
   const rows = (entries: Array<{ name: string; where: string; us: number }>): ProfileRow[] =>
     entries
@@ -175,6 +222,7 @@ export function summarizeProfile(file: string, windowUs?: [number, number], top 
     topFunctions,
     byPackage: rows([...pkgUs].map(([name, us]) => ({ name, where: "", us }))),
     callers,
+    byCategory: CATEGORIES.map((category) => ({ category, selfMs: (categoryUs.get(category) ?? 0) / 1000 })),
   };
 }
 

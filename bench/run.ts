@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   fmt,
+  threadCpuMs,
   fmtRatio,
   median,
   PROTOCOL_LABEL,
@@ -35,7 +36,7 @@ import {
   type Task,
   type TaskResult,
 } from "./lib.js";
-import { summarizeProfile, type ProfileSummary } from "./profile.js";
+import { CATEGORIES, summarizeProfile, type Category, type ProfileSummary } from "./profile.js";
 import { barChart, lineChart } from "./svg.js";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -323,8 +324,8 @@ class Worker {
   private pending: { resolve: (r: TaskResult) => void; reject: (e: Error) => void } | null = null;
   private constructor(private readonly child: ChildProcess) {}
 
-  static async start(): Promise<Worker> {
-    const child = fork(join(BENCH, "load.ts"), [], { cwd: ROOT, execArgv: [...SERVICE_NODE_FLAGS, "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  static async start(nodeFlags: string[] = []): Promise<Worker> {
+    const child = fork(join(BENCH, "load.ts"), [], { cwd: ROOT, execArgv: [...SERVICE_NODE_FLAGS, ...nodeFlags, "--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     children.add(child);
     await new Promise<void>((resolveReady, reject) => {
       child.once("message", () => resolveReady());
@@ -366,9 +367,11 @@ class Worker {
     });
   }
 
-  stop(): Promise<void> {
+  /** Lets it exit on its own first (a --cpu-prof profile is written at exit), then ends it. */
+  async stop(): Promise<void> {
     this.child.disconnect();
-    return stopChild(this.child, 5000);
+    await Promise.race([exited(this.child), sleep(10_000)]);
+    await stopChild(this.child, 5000);
   }
 }
 
@@ -485,6 +488,23 @@ interface AnchorInfo {
   notes: string[];
 }
 
+/** WaitRun and StreamRun bursts on agent-runs, next to their ceilings under the same load. */
+interface ProfiledCeilings {
+  wait: ProfiledLoop;
+  echo: ProfiledLoop;
+  invoke: ProfiledLoop;
+  stream: ProfiledLoop;
+  echoStream: ProfiledLoop;
+}
+
+/** A profile windowed on one measured loop, and how many requests (or events) completed in it. */
+interface ProfiledLoop {
+  summary: ProfileSummary;
+  completed: number;
+  /** The profiled main thread's CPU time in the window (/proc), ms: what the profile's wall-clock samples are scaled to. */
+  mainThreadCpuMs: number | null;
+}
+
 const R = {
   meta: {} as Record<string, unknown>,
   /** series -> concurrency -> cell; series: "agent-runs grpc" etc., "js-anchor", "py-anchor". */
@@ -496,6 +516,8 @@ const R = {
   profile: null as ProfileSummary | null,
   /** The same profiled server during StreamRun bursts of custom events. */
   profileStream: null as ProfileSummary | null,
+  /** Profiles of the two ceilings under the same load shape, to split what one run costs by who spends it. */
+  profileCeilings: null as null | ProfiledCeilings,
   memory: {
     /** Bare idle streams on the echo server (no run behind them): the transport's share. */
     idleEcho: [] as Array<{ streams: number; rssKb: number; heapUsed: number; external: number; openMs: number; failed: number; perStreamKb: number | null; perStreamHeapKb: number | null }>,
@@ -596,6 +618,20 @@ function describeLoop(label: string, r: LoopResult & { serverCpu: number | null 
       ` client ${fmt(r.clientCpu, 2)}` +
       (r.errors ? ` errors ${r.errors} (${r.firstError})` : ""),
   );
+}
+
+/** CPU ms per request on the main thread of one profiled loop, by category. */
+function perRequest(loop: ProfiledLoop): Map<Category, number> {
+  return new Map(loop.summary.byCategory.map((c) => [c.category, loop.completed ? (c.selfMs * cpuScale(loop)) / loop.completed : NaN]));
+}
+
+/**
+ * Profile samples are wall-clock: a thread the OS preempted (two cores shared by
+ * server, load generator and GC threads) is charged for the time it waited.
+ * Scaling the busy samples to the thread's measured CPU time removes that.
+ */
+function cpuScale(loop: ProfiledLoop): number {
+  return loop.mainThreadCpuMs !== null && loop.summary.busyMs > 0 ? loop.mainThreadCpuMs / loop.summary.busyMs : 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -791,15 +827,19 @@ async function profileRun(worker: Worker): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const server = await startAgentRuns("agent-runs-profiled", [], ["--cpu-prof", "--cpu-prof-dir", dir]);
   try {
-    await worker.run({ kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: S.profile.warmupMs, durationMs: 100 });
+    await worker.run({ kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
     const start = await server.probe("mark");
+    const waitCpu0 = threadCpuMs(server.child.pid!);
     const r = await loopOn(worker, server, { kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: 0, durationMs: S.profile.durationMs });
+    const waitCpu1 = threadCpuMs(server.child.pid!);
     const end = await server.probe("mark");
     describeLoop("profiled WaitRun grpc x16 (--cpu-prof)", r);
     // Second window: StreamRun bursts of custom events.
     await worker.run({ kind: "stream-events", url: server.url, protocol: "grpc", target: "agent-runs", count: 1000, intervalMs: 0 });
     const streamStart = await server.probe("mark");
+    const streamCpu0 = threadCpuMs(server.child.pid!);
     for (let i = 0; i < 3; i++) await worker.run({ kind: "stream-events", url: server.url, protocol: "grpc", target: "agent-runs", count: S.burst, intervalMs: 0 });
+    const streamCpu1 = threadCpuMs(server.child.pid!);
     const streamEnd = await server.probe("mark");
     await server.stop();
     const file = mainThreadProfile(dir);
@@ -807,15 +847,89 @@ async function profileRun(worker: Worker): Promise<void> {
     R.profile = summarizeProfile(file, [start.atUs, end.atUs], 25);
     R.profile.file = relative(ROOT, file);
     (R.profile as ProfileSummary & { throughput?: number }).throughput = r.throughput;
+    const completedIn = (summary: ProfileSummary, loop: LoopResult) => Math.round((loop.throughput * summary.windowMs) / 1000);
+    const wait = R.profile;
     R.profileStream = summarizeProfile(file, [streamStart.atUs, streamEnd.atUs], 15);
     R.profileStream.file = R.profile.file;
     for (const [label, pr] of [["WaitRun", R.profile], ["StreamRun burst", R.profileStream]] as const) {
       log(`   profile ${label}: ${pr.windowed ? "windowed" : "whole run"} ${fmt(pr.windowMs)} ms, busy ${fmt(pr.busyFraction * 100)}% of a core`);
       for (const row of pr.topFunctions.slice(0, 6)) log(`     ${fmt(row.selfPct)}% ${row.name} ${row.where}`);
     }
+    const waitCpu = waitCpu0 !== null && waitCpu1 !== null ? waitCpu1 - waitCpu0 : null;
+    const streamCpu = streamCpu0 !== null && streamCpu1 !== null ? streamCpu1 - streamCpu0 : null;
+    const ceilings = await profileCeilings(worker);
+    R.profileCeilings = {
+      wait: { summary: wait, completed: completedIn(wait, r), mainThreadCpuMs: waitCpu },
+      stream: { summary: R.profileStream, completed: 3 * S.burst, mainThreadCpuMs: streamCpu },
+      ...ceilings,
+    };
   } finally {
     if (server.child.exitCode === null) await server.stop();
   }
+}
+
+/**
+ * The two ceilings profiled under the WaitRun profile's load shape (gRPC, 16
+ * clients, same warm-up and window): the bare echo server per unary call, and
+ * the in-process graph.invoke in a load process of its own.
+ */
+async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "echo" | "invoke" | "echoStream">> {
+  const profile = S.profile!;
+  const echoDir = join(SCRATCH, "profile-echo");
+  const invokeDir = join(SCRATCH, "profile-invoke");
+  for (const dir of [echoDir, invokeDir]) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  const echo = await startNodeServer("echo-profiled", "bench/echo-server.ts", ["0"], ["--cpu-prof", "--cpu-prof-dir", echoDir]);
+  let echoLoop: LoopResult & { serverCpu: number | null };
+  let echoWindow: [number, number];
+  let echoCpu: number | null;
+  let echoStreamWindow: [number, number];
+  let echoStreamCpu: number | null;
+  try {
+    const shape = { kind: "echo-unary" as const, url: echo.url, protocol: "grpc" as const, concurrency: 16 };
+    await worker.run({ ...shape, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
+    const start = await echo.probe("mark");
+    const cpu0 = threadCpuMs(echo.child.pid!);
+    echoLoop = await loopOn(worker, echo, { ...shape, warmupMs: 0, durationMs: profile.durationMs });
+    const cpu1 = threadCpuMs(echo.child.pid!);
+    const end = await echo.probe("mark");
+    echoCpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    describeLoop("profiled echo unary grpc x16 (--cpu-prof)", echoLoop);
+    echoWindow = [start.atUs, end.atUs];
+    // The echo server's StreamRun: the same bursts, yielded straight from the handler.
+    const burst = { kind: "stream-events" as const, url: echo.url, protocol: "grpc" as const, target: "echo-server" as const, count: S.burst, intervalMs: 0 };
+    await worker.run({ ...burst, count: 1000 });
+    const streamStart = await echo.probe("mark");
+    const streamCpu0 = threadCpuMs(echo.child.pid!);
+    for (let i = 0; i < 3; i++) await worker.run(burst);
+    const streamCpu1 = threadCpuMs(echo.child.pid!);
+    const streamEnd = await echo.probe("mark");
+    echoStreamWindow = [streamStart.atUs, streamEnd.atUs];
+    echoStreamCpu = streamCpu0 !== null && streamCpu1 !== null ? streamCpu1 - streamCpu0 : null;
+    await echo.stop();
+  } finally {
+    if (echo.child.exitCode === null) await echo.stop();
+  }
+  const invoker = await Worker.start(["--cpu-prof", "--cpu-prof-dir", invokeDir]);
+  let invokeLoop: LoopResult;
+  try {
+    await quiet();
+    invokeLoop = await invoker.run<LoopResult>({ kind: "invoke", concurrency: 16, warmupMs: JIT_WARMUP_MS, durationMs: profile.durationMs });
+  } finally {
+    await invoker.stop();
+  }
+  const echoFile = mainThreadProfile(echoDir);
+  const invokeFile = mainThreadProfile(invokeDir);
+  if (!echoFile || !invokeFile) throw new Error(`no .cpuprofile in ${echoFile ? invokeDir : echoDir}`);
+  const echoSummary = summarizeProfile(echoFile, echoWindow, 10);
+  const invokeSummary = summarizeProfile(invokeFile, invokeLoop.windowUs, 10);
+  return {
+    echo: { summary: echoSummary, completed: Math.round((echoLoop.throughput * echoSummary.windowMs) / 1000), mainThreadCpuMs: echoCpu },
+    invoke: { summary: invokeSummary, completed: Math.round((invokeLoop.throughput * invokeSummary.windowMs) / 1000), mainThreadCpuMs: invokeLoop.mainThreadCpuMs },
+    echoStream: { summary: summarizeProfile(echoFile, echoStreamWindow, 10), completed: 3 * S.burst, mainThreadCpuMs: echoStreamCpu },
+  };
 }
 
 async function memoryIdle(worker: Worker, server: Server, target: "agent-runs" | "echo-server", steps: number[]): Promise<void> {
@@ -1233,6 +1347,49 @@ function writeFigures(): string[] {
   return written;
 }
 
+/**
+ * What one WaitRun costs on the server's main thread, split by who spends it,
+ * next to the same split for an echo call and an in-process invoke; the last
+ * column is what the service adds, category by category.
+ */
+function profileCostLines(c: ProfiledCeilings): string[] {
+  const wait = perRequest(c.wait);
+  const echo = perRequest(c.echo);
+  const invoke = perRequest(c.invoke);
+  const busy = (l: ProfiledLoop) => (l.summary.busyMs * cpuScale(l)) / l.completed;
+  const added = (k: Category) => wait.get(k)! - echo.get(k)! - invoke.get(k)!;
+  const ms = (x: number) => fmt(x, 3);
+  const ours = wait.get("agent-runs (src/, gen/)")!;
+  const rows = CATEGORIES.map((k) => [k, ms(wait.get(k)!), ms(echo.get(k)!), ms(invoke.get(k)!), ms(added(k))]);
+  rows.push(["**all (main thread busy)**", ms(busy(c.wait)), ms(busy(c.echo)), ms(busy(c.invoke)), ms(busy(c.wait) - busy(c.echo) - busy(c.invoke))]);
+  return [
+    `### What one run costs, by who spends it`,
+    ``,
+    `The same gRPC x16 load shape, warm-up and window, profiled three times: this agent-runs server per WaitRun (${fmt(c.wait.completed)} runs in the window), the bare echo server per unary call (${fmt(c.echo.completed)} calls) and the in-process \`graph.invoke\` ceiling in a load process of its own (${fmt(c.invoke.completed)} invokes). Main thread only: each profile's busy samples are scaled to the main thread's CPU time measured in \`/proc\` over the window (scale ${fmt(cpuScale(c.wait), 2)} / ${fmt(cpuScale(c.echo), 2)} / ${fmt(cpuScale(c.invoke), 2)}), because samples are wall-clock and a preempted thread is charged for its wait; GC helper threads are not in it, so totals differ from the CPU table in section 2. Time in Node.js internals and V8 builtins is charged to the nearest package frame above it — LangSmith's UUIDs, LangChain's async-local-storage hooks, connect's per-call abort signal — so what stays "Node.js core on its own" is socket, HTTP/2 and timer work with no package on the stack.`,
+    ``,
+    table(["spent by", "WaitRun ms / run", "echo ms / call", "invoke ms / invoke", "WaitRun − echo − invoke"], rows),
+    ``,
+    `agent-runs' own code (handlers, validation, runtime, stores, interceptors, and what it calls in Node.js) costs **${fmt(ours, 3)} ms per run** (${fmt((100 * ours) / busy(c.wait), 1)}% of the run's main-thread time). The rest of what the service adds is work it asks of its dependencies: LangGraph running the graph as a stream with the runtime's config (plus reading the checkpoint before and the state after), connect-es and protobuf-es encoding a run and its values instead of an empty echo, and the garbage that all of it leaves.`,
+    ``,
+  ];
+}
+
+/** What one streamed custom event costs in a burst: agent-runs' StreamRun next to the echo server's, by who spends it. */
+function streamCostLines(c: ProfiledCeilings): string[] {
+  const ours = perRequest(c.stream);
+  const echo = perRequest(c.echoStream);
+  const us = (x: number) => fmt(x * 1000, 2);
+  const busy = (l: ProfiledLoop) => (l.summary.busyMs * cpuScale(l)) / l.completed;
+  const rows = CATEGORIES.map((k) => [k, us(ours.get(k)!), us(echo.get(k)!), us(ours.get(k)! - echo.get(k)!)]);
+  rows.push(["**all (main thread busy)**", us(busy(c.stream)), us(busy(c.echoStream)), us(busy(c.stream) - busy(c.echoStream))]);
+  return [
+    `Per custom event, µs of main-thread CPU (scaled as above: ${fmt(cpuScale(c.stream), 2)} / ${fmt(cpuScale(c.echoStream), 2)}), next to the bare echo server streaming the same ${fmt(3 * S.burst)} events as fast as its socket takes them. The LangGraph row is the graph writing its events, which the echo server does not run; the rest of the difference is the run's event path — stored rows, the in-memory tail, conversion, and the generator layers between the run and connect.`,
+    ``,
+    table(["spent by", "StreamRun µs / event", "echo stream µs / event", "difference"], rows),
+    ``,
+  ];
+}
+
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
@@ -1513,6 +1670,7 @@ function report(figures: string[], durationSec: number): string {
     const pr = R.profile as ProfileSummary & { throughput?: number };
     p(`\`node --cpu-prof\` on a separate agent-runs server during WaitRun, gRPC, 16 clients (${fmt(pr.throughput)} runs/s while profiled). ${pr.windowed ? `Only samples inside the ${fmt(pr.windowMs / 1000)} s load window (marked through the probe)` : "Whole process lifetime (window marks did not line up)"}: the server was busy ${fmt(pr.busyFraction * 100)}% of one core. Self time, share of busy samples. Profile: \`${pr.file}\` (scratch, not committed).`);
     p();
+    if (R.profileCeilings) for (const line of profileCostLines(R.profileCeilings)) p(line);
     p(`By package:`);
     p();
     p(table(["package / folder", "self ms", "self %"], pr.byPackage.slice(0, 15).map((r) => [r.name, fmt(r.selfMs), fmt(r.selfPct, 1)])));
@@ -1532,6 +1690,7 @@ function report(figures: string[], durationSec: number): string {
     p();
     p(`${ps.windowed ? `Window ${fmt(ps.windowMs)} ms` : "Whole run"}, server busy ${fmt(ps.busyFraction * 100)}% of one core.`);
     p();
+    if (R.profileCeilings) for (const line of streamCostLines(R.profileCeilings)) p(line);
     p(table(["package / folder", "self ms", "self %"], ps.byPackage.slice(0, 10).map((r) => [r.name, fmt(r.selfMs), fmt(r.selfPct, 1)])));
     p();
     p(table(["function", "where", "self ms", "self %"], ps.topFunctions.map((r) => [`\`${r.name}\``, r.where ? `\`${r.where}\`` : "", fmt(r.selfMs), fmt(r.selfPct, 1)])));
