@@ -1448,6 +1448,13 @@ function report(figures: string[], durationSec: number): string {
   if (g1) p(`- WaitRun, gRPC, 1 client: p50 ${fmt(g1.p50, 2)} ms, ${fmt(g1.throughput)} runs/s.`);
   if (g16 && inv16) p(`- vs the in-process \`graph.invoke\` ceiling (MemorySaver, 16 concurrent): ${fmt(inv16.throughput)} invokes/s → agent-runs reaches **${fmtRatio(ratio(g16.throughput, inv16.throughput))}** of it.`);
   if (g16 && echo16) p(`- vs the bare connect-node unary echo on the same server stack (gRPC, 16 clients): ${fmt(echo16.throughput)} calls/s → WaitRun is **${fmtRatio(ratio(echo16.throughput, g16.throughput))}** slower than an RPC that does nothing.`);
+  if (R.profileCeilings) {
+    const c = R.profileCeilings;
+    const wait = perRequest(c.wait);
+    const ours = wait.get("agent-runs (src/, gen/)")!;
+    const added = (k: Category) => wait.get(k)! - perRequest(c.echo).get(k)! - perRequest(c.invoke).get(k)!;
+    p(`- Of one WaitRun's main-thread CPU (profiled, section 7), agent-runs' own code takes **${fmt(ours, 2)} ms**; on top of an echo call and an invoke, LangGraph spends ${fmt(added("LangGraph.js + LangChain + LangSmith"), 2)} ms more inside the service than in the bare invoke and connect/protobuf ${fmt(added("RPC stack (connect-es, protobuf-es)"), 2)} ms more than for an empty echo.`);
+  }
   if (js16 || js1) p(`- vs the LangGraph JS server (POST /runs/wait): 16 clients ${fmt(js16?.throughput)} runs/s (agent-runs **${fmtRatio(ratio(g16?.throughput, js16?.throughput))}**), serial p50 ${fmt(js1?.p50)} ms (agent-runs **${fmtRatio(ratio(js1?.p50, g1?.p50))}** lower).`);
   else p(`- LangGraph JS server: ${R.anchors.js.status}${R.anchors.js.error ? ` (${R.anchors.js.error.split("\n")[0]})` : ""}.`);
   if (py16 || py1) p(`- vs the LangGraph Python server (POST /runs/wait): 16 clients ${fmt(py16?.throughput)} runs/s (agent-runs **${fmtRatio(ratio(g16?.throughput, py16?.throughput))}**), serial p50 ${fmt(py1?.p50)} ms (agent-runs **${fmtRatio(ratio(py1?.p50, g1?.p50))}** lower).`);
