@@ -625,6 +625,11 @@ function perRequest(loop: ProfiledLoop): Map<Category, number> {
   return new Map(loop.summary.byCategory.map((c) => [c.category, loop.completed ? (c.selfMs * cpuScale(loop)) / loop.completed : NaN]));
 }
 
+/** Main-thread busy time per request, ms, scaled as cpuScale says. */
+function busy(loop: ProfiledLoop): number {
+  return (loop.summary.busyMs * cpuScale(loop)) / loop.completed;
+}
+
 /**
  * Profile samples are wall-clock: a thread the OS preempted (two cores shared by
  * server, load generator and GC threads) is charged for the time it waited.
@@ -820,6 +825,19 @@ function mainThreadProfile(dir: string): string | null {
   return files.length ? join(dir, files[files.length - 1]!) : null;
 }
 
+/**
+ * Runs `body` inside a window marked on the server's profile clock, and reads
+ * the server's main-thread CPU time over it.
+ */
+async function markedWindow<T>(server: Server, body: () => Promise<T>): Promise<{ result: T; windowUs: [number, number]; mainThreadCpuMs: number | null }> {
+  const start = await server.probe("mark");
+  const cpu0 = threadCpuMs(server.child.pid!);
+  const result = await body();
+  const cpu1 = threadCpuMs(server.child.pid!);
+  const end = await server.probe("mark");
+  return { result, windowUs: [start.atUs, end.atUs], mainThreadCpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null };
+}
+
 async function profileRun(worker: Worker): Promise<void> {
   if (!S.profile) return;
   const dir = join(SCRATCH, "profile");
@@ -827,40 +845,32 @@ async function profileRun(worker: Worker): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const server = await startAgentRuns("agent-runs-profiled", [], ["--cpu-prof", "--cpu-prof-dir", dir]);
   try {
-    await worker.run({ kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
-    const start = await server.probe("mark");
-    const waitCpu0 = threadCpuMs(server.child.pid!);
-    const r = await loopOn(worker, server, { kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: 0, durationMs: S.profile.durationMs });
-    const waitCpu1 = threadCpuMs(server.child.pid!);
-    const end = await server.probe("mark");
-    describeLoop("profiled WaitRun grpc x16 (--cpu-prof)", r);
+    const shape = { kind: "wait" as const, url: server.url, protocol: "grpc" as const, assistantId: "echo", concurrency: 16 };
+    await worker.run({ ...shape, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
+    const wait = await markedWindow(server, () => loopOn(worker, server, { ...shape, warmupMs: 0, durationMs: S.profile!.durationMs }));
+    describeLoop("profiled WaitRun grpc x16 (--cpu-prof)", wait.result);
     // Second window: StreamRun bursts of custom events.
-    await worker.run({ kind: "stream-events", url: server.url, protocol: "grpc", target: "agent-runs", count: 1000, intervalMs: 0 });
-    const streamStart = await server.probe("mark");
-    const streamCpu0 = threadCpuMs(server.child.pid!);
-    for (let i = 0; i < 3; i++) await worker.run({ kind: "stream-events", url: server.url, protocol: "grpc", target: "agent-runs", count: S.burst, intervalMs: 0 });
-    const streamCpu1 = threadCpuMs(server.child.pid!);
-    const streamEnd = await server.probe("mark");
+    const burst = { kind: "stream-events" as const, url: server.url, protocol: "grpc" as const, target: "agent-runs" as const, count: S.burst, intervalMs: 0 };
+    await worker.run({ ...burst, count: 1000 });
+    const stream = await markedWindow(server, async () => {
+      for (let i = 0; i < 3; i++) await worker.run(burst);
+    });
     await server.stop();
     const file = mainThreadProfile(dir);
     if (!file) throw new Error(`no .cpuprofile in ${dir} (did the server exit cleanly?)`);
-    R.profile = summarizeProfile(file, [start.atUs, end.atUs], 25);
+    R.profile = summarizeProfile(file, wait.windowUs, 25);
     R.profile.file = relative(ROOT, file);
-    (R.profile as ProfileSummary & { throughput?: number }).throughput = r.throughput;
-    const completedIn = (summary: ProfileSummary, loop: LoopResult) => Math.round((loop.throughput * summary.windowMs) / 1000);
-    const wait = R.profile;
-    R.profileStream = summarizeProfile(file, [streamStart.atUs, streamEnd.atUs], 15);
+    (R.profile as ProfileSummary & { throughput?: number }).throughput = wait.result.throughput;
+    R.profileStream = summarizeProfile(file, stream.windowUs, 15);
     R.profileStream.file = R.profile.file;
     for (const [label, pr] of [["WaitRun", R.profile], ["StreamRun burst", R.profileStream]] as const) {
       log(`   profile ${label}: ${pr.windowed ? "windowed" : "whole run"} ${fmt(pr.windowMs)} ms, busy ${fmt(pr.busyFraction * 100)}% of a core`);
       for (const row of pr.topFunctions.slice(0, 6)) log(`     ${fmt(row.selfPct)}% ${row.name} ${row.where}`);
     }
-    const waitCpu = waitCpu0 !== null && waitCpu1 !== null ? waitCpu1 - waitCpu0 : null;
-    const streamCpu = streamCpu0 !== null && streamCpu1 !== null ? streamCpu1 - streamCpu0 : null;
     const ceilings = await profileCeilings(worker);
     R.profileCeilings = {
-      wait: { summary: wait, completed: completedIn(wait, r), mainThreadCpuMs: waitCpu },
-      stream: { summary: R.profileStream, completed: 3 * S.burst, mainThreadCpuMs: streamCpu },
+      wait: { summary: R.profile, completed: completedIn(R.profile, wait.result), mainThreadCpuMs: wait.mainThreadCpuMs },
+      stream: { summary: R.profileStream, completed: 3 * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
       ...ceilings,
     };
   } finally {
@@ -868,10 +878,15 @@ async function profileRun(worker: Worker): Promise<void> {
   }
 }
 
+/** Requests a loop completed inside a profile's window. */
+function completedIn(summary: ProfileSummary, loop: LoopResult): number {
+  return Math.round((loop.throughput * summary.windowMs) / 1000);
+}
+
 /**
  * The two ceilings profiled under the WaitRun profile's load shape (gRPC, 16
- * clients, same warm-up and window): the bare echo server per unary call, and
- * the in-process graph.invoke in a load process of its own.
+ * clients, same warm-up and window): the bare echo server per unary call (and
+ * its StreamRun bursts), and the in-process graph.invoke in a load process of its own.
  */
 async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "echo" | "invoke" | "echoStream">> {
   const profile = S.profile!;
@@ -882,32 +897,19 @@ async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "
     mkdirSync(dir, { recursive: true });
   }
   const echo = await startNodeServer("echo-profiled", "bench/echo-server.ts", ["0"], ["--cpu-prof", "--cpu-prof-dir", echoDir]);
-  let echoLoop: LoopResult & { serverCpu: number | null };
-  let echoWindow: [number, number];
-  let echoCpu: number | null;
-  let echoStreamWindow: [number, number];
-  let echoStreamCpu: number | null;
+  let unary: Awaited<ReturnType<typeof markedWindow<LoopResult & { serverCpu: number | null }>>>;
+  let stream: Awaited<ReturnType<typeof markedWindow<void>>>;
   try {
     const shape = { kind: "echo-unary" as const, url: echo.url, protocol: "grpc" as const, concurrency: 16 };
     await worker.run({ ...shape, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
-    const start = await echo.probe("mark");
-    const cpu0 = threadCpuMs(echo.child.pid!);
-    echoLoop = await loopOn(worker, echo, { ...shape, warmupMs: 0, durationMs: profile.durationMs });
-    const cpu1 = threadCpuMs(echo.child.pid!);
-    const end = await echo.probe("mark");
-    echoCpu = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
-    describeLoop("profiled echo unary grpc x16 (--cpu-prof)", echoLoop);
-    echoWindow = [start.atUs, end.atUs];
+    unary = await markedWindow(echo, () => loopOn(worker, echo, { ...shape, warmupMs: 0, durationMs: profile.durationMs }));
+    describeLoop("profiled echo unary grpc x16 (--cpu-prof)", unary.result);
     // The echo server's StreamRun: the same bursts, yielded straight from the handler.
     const burst = { kind: "stream-events" as const, url: echo.url, protocol: "grpc" as const, target: "echo-server" as const, count: S.burst, intervalMs: 0 };
     await worker.run({ ...burst, count: 1000 });
-    const streamStart = await echo.probe("mark");
-    const streamCpu0 = threadCpuMs(echo.child.pid!);
-    for (let i = 0; i < 3; i++) await worker.run(burst);
-    const streamCpu1 = threadCpuMs(echo.child.pid!);
-    const streamEnd = await echo.probe("mark");
-    echoStreamWindow = [streamStart.atUs, streamEnd.atUs];
-    echoStreamCpu = streamCpu0 !== null && streamCpu1 !== null ? streamCpu1 - streamCpu0 : null;
+    stream = await markedWindow(echo, async () => {
+      for (let i = 0; i < 3; i++) await worker.run(burst);
+    });
     await echo.stop();
   } finally {
     if (echo.child.exitCode === null) await echo.stop();
@@ -923,12 +925,12 @@ async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "
   const echoFile = mainThreadProfile(echoDir);
   const invokeFile = mainThreadProfile(invokeDir);
   if (!echoFile || !invokeFile) throw new Error(`no .cpuprofile in ${echoFile ? invokeDir : echoDir}`);
-  const echoSummary = summarizeProfile(echoFile, echoWindow, 10);
+  const echoSummary = summarizeProfile(echoFile, unary.windowUs, 10);
   const invokeSummary = summarizeProfile(invokeFile, invokeLoop.windowUs, 10);
   return {
-    echo: { summary: echoSummary, completed: Math.round((echoLoop.throughput * echoSummary.windowMs) / 1000), mainThreadCpuMs: echoCpu },
-    invoke: { summary: invokeSummary, completed: Math.round((invokeLoop.throughput * invokeSummary.windowMs) / 1000), mainThreadCpuMs: invokeLoop.mainThreadCpuMs },
-    echoStream: { summary: summarizeProfile(echoFile, echoStreamWindow, 10), completed: 3 * S.burst, mainThreadCpuMs: echoStreamCpu },
+    echo: { summary: echoSummary, completed: completedIn(echoSummary, unary.result), mainThreadCpuMs: unary.mainThreadCpuMs },
+    invoke: { summary: invokeSummary, completed: completedIn(invokeSummary, invokeLoop), mainThreadCpuMs: invokeLoop.mainThreadCpuMs },
+    echoStream: { summary: summarizeProfile(echoFile, stream.windowUs, 10), completed: 3 * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
   };
 }
 
@@ -1356,7 +1358,6 @@ function profileCostLines(c: ProfiledCeilings): string[] {
   const wait = perRequest(c.wait);
   const echo = perRequest(c.echo);
   const invoke = perRequest(c.invoke);
-  const busy = (l: ProfiledLoop) => (l.summary.busyMs * cpuScale(l)) / l.completed;
   const added = (k: Category) => wait.get(k)! - echo.get(k)! - invoke.get(k)!;
   const ms = (x: number) => fmt(x, 3);
   const ours = wait.get("agent-runs (src/, gen/)")!;
@@ -1379,7 +1380,6 @@ function streamCostLines(c: ProfiledCeilings): string[] {
   const ours = perRequest(c.stream);
   const echo = perRequest(c.echoStream);
   const us = (x: number) => fmt(x * 1000, 2);
-  const busy = (l: ProfiledLoop) => (l.summary.busyMs * cpuScale(l)) / l.completed;
   const rows = CATEGORIES.map((k) => [k, us(ours.get(k)!), us(echo.get(k)!), us(ours.get(k)! - echo.get(k)!)]);
   rows.push(["**all (main thread busy)**", us(busy(c.stream)), us(busy(c.echoStream)), us(busy(c.stream) - busy(c.echoStream))]);
   return [
