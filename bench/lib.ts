@@ -216,14 +216,19 @@ export function fmtRatio(r: number | null): string {
   return `${r.toFixed(2)}×`;
 }
 
-/** CPU time (user + system) one thread of a process has used, ms; null where /proc cannot tell (10 ms resolution). */
-export function threadCpuMs(pid: number, tid = pid): number | null {
+/** Fields of /proc/<entry>/stat after the command name ([0] is field 3, state); entry is a pid, "self" or "<pid>/task/<tid>". */
+export function statFields(entry: number | string): string[] | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[0] is field 3 (state); utime is field 14, stime 15, in USER_HZ (100/s) ticks.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system) one thread of a process has used, ms; null where /proc cannot tell (10 ms resolution). */
+export function threadCpuMs(pid: number, tid = pid): number | null {
+  const fields = statFields(`${pid}/task/${tid}`);
+  // utime is field 14, stime 15, in USER_HZ (100/s) ticks.
+  return fields ? (Number(fields[11]) + Number(fields[12])) * 10 : null;
 }

@@ -26,6 +26,7 @@ import {
   ratio,
   SERVICE_NODE_FLAGS,
   sleep,
+  statFields,
   type IdleOpenResult,
   type LoopResult,
   type Protocol,
@@ -71,7 +72,7 @@ const S = QUICK
       streamTiming: { reps: 20, warmup: 3 },
       burst: 10_000,
       paced: { count: 200, intervalMs: 1 },
-      profile: null as null | { warmupMs: number; durationMs: number },
+      profile: null as null | { durationMs: number },
       idle: [100, 500],
       finished: { total: 2_000, chunk: 1_000, budgetMs: 20_000 },
       mongo: { wait: { warmupMs: 300, durationMs: 1000 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
@@ -84,7 +85,7 @@ const S = QUICK
       streamTiming: { reps: 50, warmup: 5 },
       burst: 10_000,
       paced: { count: 1_000, intervalMs: 1 },
-      profile: { warmupMs: 1000, durationMs: 6000 },
+      profile: { durationMs: 6000 },
       idle: [1_000, 10_000],
       finished: { total: 100_000, chunk: 10_000, budgetMs: 300_000 },
       mongo: { wait: { warmupMs: 1000, durationMs: 2000 }, events: 10_000, seed: [10_000, 100_000], seedChunk: 10_000, listReps: 100 },
@@ -153,28 +154,12 @@ function groupCpuSeconds(pgid: number): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const fields = statFields(entry);
     // fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
-    if (Number(fields[2]) !== pgid) continue;
+    if (!fields || Number(fields[2]) !== pgid) continue;
     total += (Number(fields[11]) + Number(fields[12])) / ticks;
   }
   return total;
-}
-
-/** Fields of /proc/<pid>/stat after the command name: [0] is field 3 (state). */
-function statFields(pid: number | string): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return null;
-  }
 }
 
 const OWN_PGID = Number(statFields("self")?.[2] ?? NaN);
@@ -488,6 +473,9 @@ interface AnchorInfo {
   notes: string[];
 }
 
+/** StreamRun bursts in each profiled streaming window. */
+const PROFILED_BURSTS = 3;
+
 /** WaitRun and StreamRun bursts on agent-runs, next to their ceilings under the same load. */
 interface ProfiledCeilings {
   wait: ProfiledLoop;
@@ -623,6 +611,12 @@ function describeLoop(label: string, r: LoopResult & { serverCpu: number | null 
 /** CPU ms per request on the main thread of one profiled loop, by category. */
 function perRequest(loop: ProfiledLoop): Map<Category, number> {
   return new Map(loop.summary.byCategory.map((c) => [c.category, loop.completed ? (c.selfMs * cpuScale(loop)) / loop.completed : NaN]));
+}
+
+/** What one WaitRun costs beyond one echo call and one invoke, ms, by category. */
+function addedByService(c: ProfiledCeilings): Map<Category, number> {
+  const [wait, echo, invoke] = [perRequest(c.wait), perRequest(c.echo), perRequest(c.invoke)];
+  return new Map(CATEGORIES.map((k) => [k, wait.get(k)! - echo.get(k)! - invoke.get(k)!]));
 }
 
 /** Main-thread busy time per request, ms, scaled as cpuScale says. */
@@ -853,7 +847,7 @@ async function profileRun(worker: Worker): Promise<void> {
     const burst = { kind: "stream-events" as const, url: server.url, protocol: "grpc" as const, target: "agent-runs" as const, count: S.burst, intervalMs: 0 };
     await worker.run({ ...burst, count: 1000 });
     const stream = await markedWindow(server, async () => {
-      for (let i = 0; i < 3; i++) await worker.run(burst);
+      for (let i = 0; i < PROFILED_BURSTS; i++) await worker.run(burst);
     });
     await server.stop();
     const file = mainThreadProfile(dir);
@@ -870,7 +864,7 @@ async function profileRun(worker: Worker): Promise<void> {
     const ceilings = await profileCeilings(worker);
     R.profileCeilings = {
       wait: { summary: R.profile, completed: completedIn(R.profile, wait.result), mainThreadCpuMs: wait.mainThreadCpuMs },
-      stream: { summary: R.profileStream, completed: 3 * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
+      stream: { summary: R.profileStream, completed: PROFILED_BURSTS * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
       ...ceilings,
     };
   } finally {
@@ -908,7 +902,7 @@ async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "
     const burst = { kind: "stream-events" as const, url: echo.url, protocol: "grpc" as const, target: "echo-server" as const, count: S.burst, intervalMs: 0 };
     await worker.run({ ...burst, count: 1000 });
     stream = await markedWindow(echo, async () => {
-      for (let i = 0; i < 3; i++) await worker.run(burst);
+      for (let i = 0; i < PROFILED_BURSTS; i++) await worker.run(burst);
     });
     await echo.stop();
   } finally {
@@ -930,7 +924,7 @@ async function profileCeilings(worker: Worker): Promise<Pick<ProfiledCeilings, "
   return {
     echo: { summary: echoSummary, completed: completedIn(echoSummary, unary.result), mainThreadCpuMs: unary.mainThreadCpuMs },
     invoke: { summary: invokeSummary, completed: completedIn(invokeSummary, invokeLoop), mainThreadCpuMs: invokeLoop.mainThreadCpuMs },
-    echoStream: { summary: summarizeProfile(echoFile, stream.windowUs, 10), completed: 3 * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
+    echoStream: { summary: summarizeProfile(echoFile, stream.windowUs, 10), completed: PROFILED_BURSTS * S.burst, mainThreadCpuMs: stream.mainThreadCpuMs },
   };
 }
 
@@ -1358,10 +1352,10 @@ function profileCostLines(c: ProfiledCeilings): string[] {
   const wait = perRequest(c.wait);
   const echo = perRequest(c.echo);
   const invoke = perRequest(c.invoke);
-  const added = (k: Category) => wait.get(k)! - echo.get(k)! - invoke.get(k)!;
+  const added = addedByService(c);
   const ms = (x: number) => fmt(x, 3);
   const ours = wait.get("agent-runs (src/, gen/)")!;
-  const rows = CATEGORIES.map((k) => [k, ms(wait.get(k)!), ms(echo.get(k)!), ms(invoke.get(k)!), ms(added(k))]);
+  const rows = CATEGORIES.map((k) => [k, ms(wait.get(k)!), ms(echo.get(k)!), ms(invoke.get(k)!), ms(added.get(k)!)]);
   rows.push(["**all (main thread busy)**", ms(busy(c.wait)), ms(busy(c.echo)), ms(busy(c.invoke)), ms(busy(c.wait) - busy(c.echo) - busy(c.invoke))]);
   return [
     `### What one run costs, by who spends it`,
@@ -1383,7 +1377,7 @@ function streamCostLines(c: ProfiledCeilings): string[] {
   const rows = CATEGORIES.map((k) => [k, us(ours.get(k)!), us(echo.get(k)!), us(ours.get(k)! - echo.get(k)!)]);
   rows.push(["**all (main thread busy)**", us(busy(c.stream)), us(busy(c.echoStream)), us(busy(c.stream) - busy(c.echoStream))]);
   return [
-    `Per custom event, µs of main-thread CPU (scaled as above: ${fmt(cpuScale(c.stream), 2)} / ${fmt(cpuScale(c.echoStream), 2)}), next to the bare echo server streaming the same ${fmt(3 * S.burst)} events as fast as its socket takes them. The LangGraph row is the graph writing its events, which the echo server does not run; the rest of the difference is the run's event path — stored rows, the in-memory tail, conversion, and the generator layers between the run and connect.`,
+    `Per custom event, µs of main-thread CPU (scaled as above: ${fmt(cpuScale(c.stream), 2)} / ${fmt(cpuScale(c.echoStream), 2)}), next to the bare echo server streaming the same ${fmt(PROFILED_BURSTS * S.burst)} events as fast as its socket takes them. The LangGraph row is the graph writing its events, which the echo server does not run; the rest of the difference is the run's event path — stored rows, the in-memory tail, conversion, and the generator layers between the run and connect.`,
     ``,
     table(["spent by", "StreamRun µs / event", "echo stream µs / event", "difference"], rows),
     ``,
@@ -1449,11 +1443,9 @@ function report(figures: string[], durationSec: number): string {
   if (g16 && inv16) p(`- vs the in-process \`graph.invoke\` ceiling (MemorySaver, 16 concurrent): ${fmt(inv16.throughput)} invokes/s → agent-runs reaches **${fmtRatio(ratio(g16.throughput, inv16.throughput))}** of it.`);
   if (g16 && echo16) p(`- vs the bare connect-node unary echo on the same server stack (gRPC, 16 clients): ${fmt(echo16.throughput)} calls/s → WaitRun is **${fmtRatio(ratio(echo16.throughput, g16.throughput))}** slower than an RPC that does nothing.`);
   if (R.profileCeilings) {
-    const c = R.profileCeilings;
-    const wait = perRequest(c.wait);
-    const ours = wait.get("agent-runs (src/, gen/)")!;
-    const added = (k: Category) => wait.get(k)! - perRequest(c.echo).get(k)! - perRequest(c.invoke).get(k)!;
-    p(`- Of one WaitRun's main-thread CPU (profiled, section 7), agent-runs' own code takes **${fmt(ours, 2)} ms**; on top of an echo call and an invoke, LangGraph spends ${fmt(added("LangGraph.js + LangChain + LangSmith"), 2)} ms more inside the service than in the bare invoke and connect/protobuf ${fmt(added("RPC stack (connect-es, protobuf-es)"), 2)} ms more than for an empty echo.`);
+    const ours = perRequest(R.profileCeilings.wait).get("agent-runs (src/, gen/)")!;
+    const added = addedByService(R.profileCeilings);
+    p(`- Of one WaitRun's main-thread CPU (profiled, section 7), agent-runs' own code takes **${fmt(ours, 2)} ms**; on top of an echo call and an invoke, LangGraph spends ${fmt(added.get("LangGraph.js + LangChain + LangSmith")!, 2)} ms more inside the service than in the bare invoke and connect/protobuf ${fmt(added.get("RPC stack (connect-es, protobuf-es)")!, 2)} ms more than for an empty echo.`);
   }
   if (js16 || js1) p(`- vs the LangGraph JS server (POST /runs/wait): 16 clients ${fmt(js16?.throughput)} runs/s (agent-runs **${fmtRatio(ratio(g16?.throughput, js16?.throughput))}**), serial p50 ${fmt(js1?.p50)} ms (agent-runs **${fmtRatio(ratio(js1?.p50, g1?.p50))}** lower).`);
   else p(`- LangGraph JS server: ${R.anchors.js.status}${R.anchors.js.error ? ` (${R.anchors.js.error.split("\n")[0]})` : ""}.`);
@@ -1693,7 +1685,7 @@ function report(figures: string[], durationSec: number): string {
   if (R.profileStream) {
     const ps = R.profileStream;
     p();
-    p(`### The same server during StreamRun bursts (3 × ${fmt(S.burst)} custom events, one stream at a time)`);
+    p(`### The same server during StreamRun bursts (${PROFILED_BURSTS} × ${fmt(S.burst)} custom events, one stream at a time)`);
     p();
     p(`${ps.windowed ? `Window ${fmt(ps.windowMs)} ms` : "Whole run"}, server busy ${fmt(ps.busyFraction * 100)}% of one core.`);
     p();
