@@ -1,8 +1,10 @@
 // What operators and browsers see around the RPCs: health, readiness,
 // Prometheus metrics, CORS, request ids in headers and in the JSON logs.
+import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { ConnectError } from "@connectrpc/connect";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 const lines: Array<Record<string, unknown>> = [];
@@ -58,13 +60,33 @@ describe("request ids and logs", () => {
     expect(typeof line?.["duration_ms"]).toBe("number");
   });
 
-  it("makes up a request id when none is given", async () => {
-    let headers: Headers | undefined;
-    await t.connectJson.getRun({ runId: "nope" }, { onHeader: (h) => (headers = h) }).catch(() => undefined);
-    const failed = lines.filter((l) => l["method"] === "GetRun" && l["code"] === "not_found");
-    expect(failed.length).toBeGreaterThan(0);
-    expect(String(failed.at(-1)!["request_id"])).toMatch(/^[0-9a-f-]{36}$/);
-    void headers;
+  it("makes up a request id when none is given, answers it in x-request-id and logs the same one", async () => {
+    const error = await t.connectJson.getRun({ runId: "nope" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectError);
+    // A failed unary call's response headers arrive as the error's metadata.
+    const answered = (error as ConnectError).metadata.get("x-request-id") ?? "";
+    expect(answered).toMatch(/^[0-9a-f-]{36}$/);
+    const line = lines.find((l) => l["request_id"] === answered);
+    expect(line).toMatchObject({ method: "GetRun", code: "not_found", run_id: "nope" });
+  });
+
+  it("logs the run id on RPCs that name a run but set no x-run-id header", async () => {
+    const { run } = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("which run?") } });
+    const runId = run!.runId;
+    const unknownRun = randomUUID();
+    const calls: Array<[string, (headers: Record<string, string>) => Promise<unknown>]> = [
+      ["GetRun", (headers) => t.connectJson.getRun({ runId }, { headers })],
+      ["ListRunMessages", (headers) => t.connectJson.listRunMessages({ runId }, { headers })],
+      ["ListRunFeedback", (headers) => t.connectJson.listRunFeedback({ runId }, { headers })],
+      ["CreateRunFeedback", (headers) => t.connectJson.createRunFeedback({ runId, rating: 1 }, { headers })],
+      ["DeleteRunFeedback", (headers) => t.connectJson.deleteRunFeedback({ runId, feedbackId: "missing" }, { headers }).catch(() => undefined)],
+      ["JoinRun", (headers) => collect(t.grpc.joinRun({ runId: unknownRun }, { headers })).catch(() => undefined)],
+    ];
+    for (const [method, call] of calls) await call({ "x-request-id": `run-id-${method}` });
+    for (const [method] of calls) {
+      const line = lines.find((l) => l["request_id"] === `run-id-${method}`);
+      expect(line, method).toMatchObject({ method, run_id: method === "JoinRun" ? unknownRun : runId });
+    }
   });
 });
 

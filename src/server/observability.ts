@@ -1,8 +1,9 @@
 // Structured logs and Prometheus metrics for every RPC: a request id (taken
-// from x-request-id or made up) and the run id in each log line; counts and
-// latency by method and code; active runs, open streams and events sent.
+// from x-request-id or made up) in each log line, and the run id in each line
+// of an RPC that concerns a run; counts and latency by method and code; active
+// runs, open streams and events sent.
 import { randomUUID } from "node:crypto";
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -33,13 +34,43 @@ function codeName(error: unknown): string {
   return error instanceof ConnectError ? codeToString(error.code) : "internal";
 }
 
+/** The run a request message names (GetRun, CancelRun, JoinRun, the List and feedback RPCs). */
+function namedRunId(message: unknown): string | null {
+  const runId = (message as { runId?: unknown } | null)?.runId;
+  return typeof runId === "string" && runId ? runId : null;
+}
+
+/**
+ * Notes the run a request names. Only RPCs that find their run set x-run-id,
+ * and a failed call has no response header at all, so the request is where
+ * the run id of GetRun, the List and feedback RPCs and of failures comes from.
+ * A streaming request is tapped as the handler reads it, never read ahead.
+ */
+function noteRequestedRun<R extends UnaryRequest | StreamRequest>(req: R, note: (runId: string | null) => void): R {
+  if (!req.stream) {
+    note(namedRunId(req.message));
+    return req;
+  }
+  const input = req.message;
+  const tapped = (async function* () {
+    for await (const message of input) {
+      note(namedRunId(message));
+      yield message;
+    }
+  })();
+  return { ...req, message: tapped };
+}
+
 export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof createMetrics>): Interceptor {
   return (next) => async (req) => {
     const requestId = req.header.get("x-request-id") || randomUUID();
     req.header.set("x-request-id", requestId);
     const method = req.method.name;
     const started = performance.now();
-    const finish = (code: string, runId: string | null, error?: unknown) => {
+    let requestedRunId: string | null = null;
+    const request = noteRequestedRun(req, (runId) => (requestedRunId ??= runId));
+    const finish = (code: string, answeredRunId: string | null, error?: unknown) => {
+      const runId = answeredRunId ?? requestedRunId;
       const seconds = (performance.now() - started) / 1000;
       metrics.rpcs.inc({ method, code });
       metrics.latency.observe({ method, code }, seconds);
@@ -49,7 +80,7 @@ export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof cr
     };
     let res;
     try {
-      res = await next(req);
+      res = await next(request);
     } catch (error) {
       finish(codeName(error), null, error);
       if (error instanceof ConnectError) error.metadata.set("x-request-id", requestId);
