@@ -94,6 +94,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate)],
     readMaxBytes: config.readMaxBytes,
+    // connect-es ignores unknown JSON fields and enum names by default; a typo must not silently change a run.
+    jsonOptions: { ignoreUnknownFields: false },
   });
   const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
   const playground = staticFiles(PLAYGROUND_DIR);

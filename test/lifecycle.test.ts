@@ -79,10 +79,11 @@ describe("cancel and disconnect", () => {
     expect(run.status).toBe(RunStatus.SUCCESS);
   });
 
-  it("cancelling a finished run changes nothing", async () => {
+  it("cancelling a finished run is FAILED_PRECONDITION and changes nothing", async () => {
     const done = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("done") } });
-    const res = await t.connectJson.cancelRun({ runId: done.run!.runId });
-    expect(res.run?.status).toBe(RunStatus.SUCCESS);
+    const error = await t.connectJson.cancelRun({ runId: done.run!.runId }).catch((e: unknown) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((await t.connectJson.getRun({ runId: done.run!.runId })).run?.status).toBe(RunStatus.SUCCESS);
   });
 
   it("WaitRun with on_disconnect=cancel interrupts the run when the caller gives up", async () => {

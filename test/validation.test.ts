@@ -19,7 +19,7 @@ const runCreateCases: Array<[string, Record<string, unknown> | undefined, string
   ["missing run", undefined, "run"],
   ["missing assistant_id", { assistantId: "" }, "run.assistant_id"],
   ["assistant_id too long", { assistantId: "a".repeat(129) }, "run.assistant_id"],
-  ["thread_id not a UUID", { assistantId: "demo", threadId: "thread-1" }, "run.thread_id"],
+  ["thread_id with a space", { assistantId: "demo", threadId: "thread 1" }, "run.thread_id"],
   ["thread_id operator-shaped", { assistantId: "demo", threadId: '{"$ne":null}' }, "run.thread_id"],
   ["input and command together", { assistantId: "demo", input: userInput("a"), command: { resume: 1 } }, "run.command"],
   ["unknown command key", { assistantId: "demo", command: { jump: 1 } }, "run.command.jump"],

@@ -1,6 +1,7 @@
 // Request validation: every check names the field it refuses, in the proto's
 // snake_case path, so a client in any language can tell what to fix.
 import { Code } from "@connectrpc/connect";
+import { coerceMessageLikeToMessage } from "@langchain/core/messages";
 import {
   CancelAction,
   MultitaskStrategy,
@@ -19,9 +20,12 @@ import type {
   OnDisconnectName,
   StreamModeName,
 } from "../stores/types.js";
+import { isJsonObject } from "../stores/types.js";
 import { invalidArgument, rpcError } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** DeerFlow's canonical thread ids (UUIDs are a subset): threads created there move over as they are. */
+const THREAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_ID_LENGTH = 128;
 const MAX_JSON_DEPTH = 32;
 const MAX_COMMENT_LENGTH = 4096;
@@ -107,10 +111,11 @@ export function parseRunCreate(run: RunCreate | undefined, graphs: GraphRegistry
       { assistant_id: run.assistantId },
     );
   }
-  if (run.threadId !== "" && !UUID.test(run.threadId)) throw invalidArgument("run.thread_id", "must be a UUID, or empty for a new thread");
-  const input = optionalObject("run.input", run.input);
+  const given = run.threadId === "" ? null : threadId("run.thread_id", run.threadId);
   const command = optionalObject("run.command", run.command);
+  const input = optionalObject("run.input", run.input);
   if (input && command) throw invalidArgument("run.command", "give either run.input or run.command, not both");
+  checkInputMessages(input);
   if (command) {
     for (const key of Object.keys(command)) {
       if (!COMMAND_KEYS.has(key)) throw invalidArgument(`run.command.${key}`, "unknown key; expected resume, goto or update");
@@ -122,7 +127,9 @@ export function parseRunCreate(run: RunCreate | undefined, graphs: GraphRegistry
       if (!CONFIG_KEYS.has(key)) throw invalidArgument(`run.config.${key}`, "unknown key; expected configurable, tags or recursion_limit");
     }
     const { configurable, tags, recursion_limit: limit } = config;
-    if (configurable !== undefined && (typeof configurable !== "object" || configurable === null || Array.isArray(configurable))) {
+    // JSON null is how many clients say "not set" (DeerFlow's `configurable: None`).
+    if (configurable === null) delete config["configurable"];
+    else if (configurable !== undefined && (typeof configurable !== "object" || Array.isArray(configurable))) {
       throw invalidArgument("run.config.configurable", "must be an object");
     }
     if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
@@ -152,19 +159,21 @@ export function parseRunCreate(run: RunCreate | undefined, graphs: GraphRegistry
   };
   const interruptBefore = nodeList("run.interrupt_before", run.interruptBefore);
   const interruptAfter = nodeList("run.interrupt_after", run.interruptAfter);
+  const thread = resolveThreadId(given, config);
   let checkpointId: string | null = null;
   if (run.checkpointId !== "") {
-    if (run.threadId === "") throw invalidArgument("run.checkpoint_id", "needs run.thread_id: a new thread has no checkpoints");
+    if (thread === null) throw invalidArgument("run.checkpoint_id", "needs run.thread_id: a new thread has no checkpoints");
     if (!/^[0-9A-Za-z-]{1,128}$/.test(run.checkpointId)) throw invalidArgument("run.checkpoint_id", "must be a checkpoint id (letters, digits, '-')");
     checkpointId = run.checkpointId;
   }
   return {
     assistantId: run.assistantId,
-    threadId: run.threadId === "" ? null : run.threadId.toLowerCase(),
+    threadId: thread,
     metadata,
     multitaskStrategy,
     kwargs: {
-      input,
+      // No input and no command: an empty input, as DeerFlow runs it (LangGraph itself would raise EmptyInputError).
+      input: input ?? (command ? null : {}),
       command,
       config,
       context,
@@ -176,6 +185,46 @@ export function parseRunCreate(run: RunCreate | undefined, graphs: GraphRegistry
       onDisconnect,
     },
   };
+}
+
+/** A thread id: a UUID (normalised to lower case) or DeerFlow's letters, digits, `_` and `-`, up to 64. */
+function threadId(field: string, value: string): string {
+  if (UUID.test(value)) return value.toLowerCase();
+  if (!THREAD_ID.test(value)) throw invalidArgument(field, "must be a UUID or 1..64 letters, digits, '_' or '-'; empty for a new thread");
+  return value;
+}
+
+/**
+ * LangGraph's and DeerFlow's clients name the thread in
+ * `config.configurable.thread_id`; honour it, and refuse a contradiction.
+ */
+function resolveThreadId(given: string | null, config: JsonObject | null): string | null {
+  const configurable = config?.["configurable"];
+  const fromConfig = isJsonObject(configurable) ? configurable["thread_id"] : undefined;
+  if (fromConfig === undefined || fromConfig === null || fromConfig === "") return given;
+  const field = "run.config.configurable.thread_id";
+  if (typeof fromConfig !== "string") throw invalidArgument(field, "must be a string");
+  const named = threadId(field, fromConfig);
+  if (given !== null && given !== named) {
+    throw invalidArgument("run.thread_id", `"${given}" and run.config.configurable.thread_id "${named}" name different threads; give one`);
+  }
+  return named;
+}
+
+/** Input messages LangChain cannot coerce would fail the run; refuse them before anything is stored. */
+function checkInputMessages(input: JsonObject | null): void {
+  const messages = input?.["messages"];
+  if (!Array.isArray(messages)) return;
+  messages.forEach((message, i) => {
+    try {
+      coerceMessageLikeToMessage(message as never);
+    } catch {
+      throw invalidArgument(
+        `run.input.messages[${i}]`,
+        "not a message: give a role (user, assistant, system, tool) or type, and content; a tool message needs tool_call_id",
+      );
+    }
+  });
 }
 
 export function parseCancelAction(action: CancelAction): CancelActionName {
