@@ -10,7 +10,7 @@ import {
   ThreadNotFoundError,
   TooManyRunsError,
 } from "../runtime/errors.js";
-import { DuplicateError, StoreUnavailableError } from "../stores/types.js";
+import { DuplicateError, StoreFullError, StoreUnavailableError } from "../stores/types.js";
 
 export const ERROR_DOMAIN = "agentruns.v1";
 
@@ -51,6 +51,9 @@ export function toRpcError(error: unknown): { error: ConnectError; unexpected: b
   if (error instanceof RunCancelledError) return { error: rpcError(Code.Aborted, "RUN_CANCELLED", error.message), unexpected: false };
   if (error instanceof StoreUnavailableError) {
     return { error: rpcError(Code.Unavailable, "STORE_UNAVAILABLE", "the database is unavailable; retry later"), unexpected: false };
+  }
+  if (error instanceof StoreFullError) {
+    return { error: rpcError(Code.ResourceExhausted, "STORE_FULL", error.message, { limit: String(error.limit) }), unexpected: false };
   }
   if (error instanceof DuplicateError) return { error: rpcError(Code.AlreadyExists, "ALREADY_EXISTS", error.message), unexpected: false };
   return { error: new ConnectError("internal error", Code.Internal), unexpected: true };

@@ -1,37 +1,58 @@
 // The embedded store: everything in process memory, nothing to install.
-import {
-  DuplicateError,
-  isJsonObject,
-  type EventStore,
-  type FeedbackRecord,
-  type FeedbackStore,
-  type MessagePage,
-  type MessagePageQuery,
-  type NewEvent,
-  type RunRecord,
-  type RunStatus,
-  type RunStore,
-  type StoredEvent,
-  type Stores,
-  type ThreadRecord,
-  type ThreadStore,
-  ACTIVE_STATUSES,
-} from "./types.js";
+import { ACTIVE_STATUSES, DuplicateError, StoreFullError, isJsonObject, type RunRecord, type RunStatus, type RunStore } from "./types.js";
+import type { EventStore, FeedbackRecord, FeedbackStore, MessagePage, MessagePageQuery, NewEvent } from "./types.js";
+import type { StoredEvent, Stores, ThreadRecord, ThreadStore } from "./types.js";
 import { firstAfter } from "./seq.js";
 
 class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
   readonly byThread = new Map<string, Set<string>>();
+  /** Pending or running runs: never evicted, so they alone decide when the store is full. */
+  private active = 0;
+  /** Finished runs in the order they finished, consumed from `head` so evicting costs O(1) per run. */
+  private finished: string[] = [];
+  private head = 0;
 
-  constructor(private readonly afterInsert: (runId: string) => void) {}
+  constructor(private readonly maxRuns: number, private readonly evicted: (run: RunRecord) => void) {}
+
+  /** Throws StoreFullError when one more active run would not fit. */
+  admit(): void {
+    if (this.active >= this.maxRuns) throw new StoreFullError(this.maxRuns);
+  }
 
   async insert(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
+    if (ACTIVE_STATUSES.includes(run.status)) this.admit();
     this.runs.set(run.runId, { ...run });
     let ids = this.byThread.get(run.threadId);
     if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
     ids.add(run.runId);
-    this.afterInsert(run.runId);
+    this.statusChanged(run.runId, null, run.status);
+    this.evictBeyondBound();
+  }
+
+  /** Keeps the active count and the eviction queue in step with a status change (`was` null: inserted). */
+  private statusChanged(runId: string, was: RunStatus | null, now: RunStatus): void {
+    const wasActive = was !== null && ACTIVE_STATUSES.includes(was);
+    if (wasActive) this.active--;
+    if (ACTIVE_STATUSES.includes(now)) this.active++;
+    else if ((was === null || wasActive) && Number.isFinite(this.maxRuns)) this.finished.push(runId);
+  }
+
+  /** Active runs never exceed maxRuns (admit), so finished ones always suffice to get back to the bound. */
+  private evictBeyondBound(): void {
+    while (this.runs.size > this.maxRuns && this.head < this.finished.length) {
+      const run = this.runs.get(this.finished[this.head++]!);
+      // Deleted since, or active again (it is queued anew when it finishes).
+      if (!run || ACTIVE_STATUSES.includes(run.status)) continue;
+      this.runs.delete(run.runId);
+      this.byThread.get(run.threadId)?.delete(run.runId);
+      this.evicted(run);
+    }
+    if (this.head > 4096 && this.head * 2 > this.finished.length) {
+      this.finished = this.finished.slice(this.head);
+      this.head = 0;
+    }
   }
 
   async get(runId: string): Promise<RunRecord | null> {
@@ -44,13 +65,16 @@ class MemoryRunStore implements RunStore {
     if (!run) return null;
     if (ifStatus && !ifStatus.includes(run.status)) return null;
     if (ifLeaseBefore && !(run.leaseUntil && run.leaseUntil < ifLeaseBefore)) return null;
+    const was = run.status;
     Object.assign(run, patch, { runId: run.runId, threadId: run.threadId });
+    this.statusChanged(runId, was, run.status);
     return { ...run };
   }
 
   async delete(runId: string): Promise<void> {
     const run = this.runs.get(runId);
     if (!run) return;
+    if (ACTIVE_STATUSES.includes(run.status)) this.active--;
     this.runs.delete(runId);
     this.byThread.get(run.threadId)?.delete(runId);
   }
@@ -64,22 +88,22 @@ class MemoryRunStore implements RunStore {
     return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
-  async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
+  /** Copies of the first `limit` runs that `keep` accepts, in insertion order. */
+  private scan(limit: number, keep: (run: RunRecord) => boolean): RunRecord[] {
     const out: RunRecord[] = [];
     for (const run of this.runs.values()) {
       if (out.length >= limit) break;
-      if (ACTIVE_STATUSES.includes(run.status) && run.leaseUntil && run.leaseUntil < now) out.push({ ...run });
+      if (keep(run)) out.push({ ...run });
     }
     return out;
   }
 
+  async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
+    return this.scan(limit, (run) => ACTIVE_STATUSES.includes(run.status) && run.leaseUntil !== null && run.leaseUntil < now);
+  }
+
   async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
-    const out: RunRecord[] = [];
-    for (const run of this.runs.values()) {
-      if (out.length >= limit) break;
-      if (run.status === "pending" && run.createdAt < before) out.push({ ...run });
-    }
-    return out;
+    return this.scan(limit, (run) => run.status === "pending" && run.createdAt < before);
   }
 
   async countActiveByUser(userId: string): Promise<number> {
@@ -92,7 +116,12 @@ class MemoryRunStore implements RunStore {
 class MemoryThreadStore implements ThreadStore {
   readonly threads = new Map<string, ThreadRecord>();
 
+  constructor(private readonly admit: () => void) {}
+
   async ensure(threadId: string, userId: string): Promise<ThreadRecord> {
+    // A run's creation starts here, before anything is written: refusing now
+    // (not only in runs.insert) leaves no new empty thread behind the refusal.
+    this.admit();
     let thread = this.threads.get(threadId);
     if (!thread) {
       const now = new Date();
@@ -174,9 +203,7 @@ class MemoryEventStore implements EventStore {
   }
 
   async hasMessage(runId: string, messageId: string): Promise<boolean> {
-    return (this.runMessages.get(runId) ?? []).some(
-      (row) => isJsonObject(row.data) && row.data["id"] === messageId,
-    );
+    return (this.runMessages.get(runId) ?? []).some((row) => isJsonObject(row.data) && row.data["id"] === messageId);
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -214,8 +241,8 @@ class MemoryFeedbackStore implements FeedbackStore {
 
 export interface MemoryStoreOptions {
   /**
-   * Runs kept (with their events, messages and feedback); beyond it the oldest
-   * finished ones go, so memory stays bounded however long the process lives.
+   * Runs kept (with their events, messages and feedback); beyond it the oldest finished ones go.
+   * Active runs are never evicted: when they alone fill it, new ones get StoreFullError.
    */
   maxRuns?: number;
   /** Called when a thread's last run was evicted (to drop its checkpoints too). */
@@ -223,53 +250,18 @@ export interface MemoryStoreOptions {
 }
 
 export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
-  const maxRuns = options.maxRuns ?? Number.POSITIVE_INFINITY;
-  const threads = new MemoryThreadStore();
   const events = new MemoryEventStore();
   const feedback = new MemoryFeedbackStore();
-  // Runs in insertion order; evicting takes from the head, so it costs O(1) per run.
-  let order: string[] = [];
-  let head = 0;
-  const evict = () => {
-    while (runs.runs.size > maxRuns && head < order.length) {
-      const runId = order[head++]!;
-      const run = runs.runs.get(runId);
-      if (!run) continue;
-      if (ACTIVE_STATUSES.includes(run.status)) {
-        order.push(runId); // still running: look again later
-        continue;
-      }
-      runs.runs.delete(run.runId);
-      void events.deleteRun(run.runId);
-      void feedback.deleteByRun(run.runId);
-      const siblings = runs.byThread.get(run.threadId);
-      siblings?.delete(run.runId);
-      const thread = threads.threads.get(run.threadId);
-      if (siblings?.size === 0 && !thread?.activeRunId) {
-        runs.byThread.delete(run.threadId);
-        threads.threads.delete(run.threadId);
-        events.lastSeq.delete(run.threadId);
-        options.onThreadEvicted?.(run.threadId);
-      }
-    }
-    if (head > 4096 && head * 2 > order.length) {
-      order = order.slice(head);
-      head = 0;
-    }
-  };
-  const runs = new MemoryRunStore((runId) => {
-    if (Number.isFinite(maxRuns)) {
-      order.push(runId);
-      evict();
+  const runs: MemoryRunStore = new MemoryRunStore(options.maxRuns ?? Number.POSITIVE_INFINITY, (run) => {
+    void events.deleteRun(run.runId);
+    void feedback.deleteByRun(run.runId);
+    if (runs.byThread.get(run.threadId)?.size === 0 && !threads.threads.get(run.threadId)?.activeRunId) {
+      runs.byThread.delete(run.threadId);
+      threads.threads.delete(run.threadId);
+      events.lastSeq.delete(run.threadId);
+      options.onThreadEvicted?.(run.threadId);
     }
   });
-  return {
-    kind: "memory",
-    runs,
-    threads,
-    events,
-    feedback,
-    ping: async () => {},
-    close: async () => {},
-  };
+  const threads = new MemoryThreadStore(() => runs.admit());
+  return { kind: "memory", runs, threads, events, feedback, ping: async () => {}, close: async () => {} };
 }

@@ -127,6 +127,18 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * Thrown by a bounded store when another active (pending or running) run would
+ * not fit: active runs are never evicted, so the only way to stay bounded is
+ * to refuse new ones until some finish.
+ */
+export class StoreFullError extends Error {
+  constructor(readonly limit: number) {
+    super(`the server already holds its maximum of ${limit} pending or running runs; retry once some finish`);
+    this.name = "StoreFullError";
+  }
+}
+
 export interface RunStore {
   insert(run: RunRecord): Promise<void>;
   get(runId: string): Promise<RunRecord | null>;
