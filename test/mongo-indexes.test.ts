@@ -1,0 +1,128 @@
+// Every query the MongoDB store hints names an index the store creates, and
+// that index serves the query: its key starts with the fields the query
+// filters and sorts on. Real MongoDB refuses a hint that names no index and
+// mongo-java-server ignores hints, so without this test a wrong hint passes
+// every other suite here and fails only in production. The queries are the
+// store's own, captured from the driver's command monitoring.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { CommandStartedEvent, MongoClient } from "mongodb";
+import { openMongoStores } from "../src/stores/mongo/index.js";
+import type { Stores } from "../src/stores/types.js";
+import { newRun } from "./helpers/records.js";
+
+interface Query {
+  collection: string;
+  hint: unknown;
+  fields: string[];
+}
+
+/**
+ * Query fields an index may leave to a scan of what its prefix selected, each
+ * for a stated reason; any other query field the index does not serve fails.
+ */
+const RESIDUAL: Record<string, string[]> = {
+  // hasMessage: a run has few messages; its (run_id, cat) prefix narrows to them.
+  events_by_run: ["message_id"],
+  // listByRun: a run has at most one feedback per user, sorted in memory.
+  feedback_run_user: ["created_at"],
+};
+
+const database = `indexes_${randomUUID().slice(0, 8)}`;
+const queries = new Map<string, Query[]>();
+let label = "";
+const called: string[] = [];
+let stores: Stores;
+let client: MongoClient;
+
+/** The fields a find or count (an aggregate with a leading $match) filters and sorts on. */
+function queryOf(event: CommandStartedEvent): Query | null {
+  const command = event.command as Record<string, unknown>;
+  const match = (command["pipeline"] as Array<Record<string, unknown>> | undefined)?.[0]?.["$match"];
+  const filter = (command["filter"] ?? match) as Record<string, unknown> | undefined;
+  const collection = command["find"] ?? command["aggregate"];
+  if (typeof collection !== "string" || !filter) return null;
+  // The driver sends a sort as a Map, to keep the order of its keys.
+  const sort = command["sort"] ?? {};
+  const sortFields = sort instanceof Map ? [...sort.keys()].map(String) : Object.keys(sort);
+  return { collection, hint: command["hint"], fields: [...new Set([...Object.keys(filter), ...sortFields])] };
+}
+
+/**
+ * The URI with command monitoring on, which must be set before the pool opens
+ * its connections. String edits, not URL: a MONGODB_URI may list several hosts.
+ */
+function monitored(uri: string): string {
+  const [base = uri, options] = uri.split(/\?(.*)/s, 2);
+  const withPath = /^[a-z+]+:\/\/[^/]+$/.test(base) ? `${base}/` : base;
+  return `${withPath}?${options ? `${options}&` : ""}monitorCommands=true`;
+}
+
+beforeAll(async () => {
+  ({ stores, client } = await openMongoStores({ uri: monitored(inject("mongodbUri")), database, timeoutMs: 5000 }));
+  client.on("commandStarted", (event) => {
+    const query = queryOf(event);
+    if (label && query) queries.set(label, [...(queries.get(label) ?? []), query]);
+  });
+});
+afterAll(() => stores?.close());
+
+async function labelled<T>(name: string, call: () => Promise<T>): Promise<T> {
+  label = name;
+  called.push(name);
+  try {
+    return await call();
+  } finally {
+    label = "";
+  }
+}
+
+async function runEveryHintedQuery(): Promise<void> {
+  const run = newRun({ leaseUntil: new Date(0) });
+  await stores.runs.insert(run);
+  const now = new Date();
+  await labelled("runs.listByThread", () => stores.runs.listByThread(run.threadId, ["pending"]));
+  await labelled("runs.listExpired", () => stores.runs.listExpired(now, 10));
+  await labelled("runs.listPendingBefore", () => stores.runs.listPendingBefore(now, 10));
+  await labelled("runs.countActiveByUser", () => stores.runs.countActiveByUser(run.userId));
+  await labelled("events.append", () => stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: "m1", type: "human" } }]));
+  await labelled("events.listRunEvents", () => stores.events.listRunEvents(run.runId, 0, 10));
+  await labelled("events.pageMessages after", () => stores.events.pageMessages(run.runId, { limit: 10, afterSeq: 0 }));
+  await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
+  await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));
+  await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
+}
+
+async function indexKeys(collection: string): Promise<Map<string, string[]>> {
+  const indexes = await client.db(database).collection(collection).listIndexes().toArray();
+  return new Map(indexes.map((index) => [String(index["name"]), Object.keys(index["key"] as object)]));
+}
+
+/** What is wrong with how `query` uses its hinted index, or null. */
+function problemOf(query: Query, keys: Map<string, string[]>): string | null {
+  if (typeof query.hint !== "string") return `names no index (hint ${JSON.stringify(query.hint)})`;
+  const key = keys.get(query.hint);
+  if (!key) return `hints ${query.hint}, which ${query.collection} does not have`;
+  // The part of the key the query can use: its leading fields, up to the first the query does not name.
+  const firstUnused = key.findIndex((field) => !query.fields.includes(field));
+  const used = firstUnused === -1 ? key : key.slice(0, firstUnused);
+  const unserved = query.fields.filter((field) => !used.includes(field) && !RESIDUAL[query.hint as string]?.includes(field));
+  if (used.length === 0 || unserved.length > 0) return `hints ${query.hint} ${JSON.stringify(key)} for ${JSON.stringify(query.fields)}`;
+  return null;
+}
+
+describe("MongoDB store indexes", () => {
+  it("hints every query with an index the store created whose key serves the query's fields", async () => {
+    await runEveryHintedQuery();
+    // Each store method queried the database, or its query went unchecked.
+    expect([...queries.keys()]).toEqual(called);
+    const problems: string[] = [];
+    for (const [name, issued] of queries) {
+      for (const query of issued) {
+        const problem = problemOf(query, await indexKeys(query.collection));
+        if (problem) problems.push(`${name}: ${problem}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
