@@ -39,6 +39,8 @@ export interface App {
   deps: ServiceDeps;
   handler: RequestHandler;
   replicaId: string;
+  /** Stops taking runs and lets live ones finish (interrupted after `drainMs`). */
+  drain(): Promise<void>;
   /** Drains runs, then closes the stores. */
   close(): Promise<void>;
 }
@@ -112,12 +114,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     deps,
     handler,
     replicaId,
+    drain: () => runtime.drain(config.drainMs),
     close: async () => {
       await runtime.drain(config.drainMs);
       await stores.close();
     },
   };
 }
+
+/** How long open streams get after the drain to deliver their last events. */
+const STREAM_FLUSH_MS = 5_000;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface Server {
   app: App;
@@ -137,9 +145,13 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
     url: `http://${host}:${listening.port}`,
     stop: async () => {
       const closed = listening.close();
-      await app.close();
+      await app.drain();
+      // Every run has written its `end` by now; give the streams carrying it time to deliver it and
+      // close cleanly. Only a stream still tailing a run on another replica is cut at the bound.
+      await Promise.race([closed, delay(STREAM_FLUSH_MS)]);
       listening.destroy();
       await closed;
+      await app.close();
     },
   };
 }

@@ -16,7 +16,11 @@ export type RequestHandler = (
 export interface Listening {
   port: number;
   host: string;
-  /** Stops accepting connections; open ones end when their streams do. */
+  /**
+   * Stops accepting connections and lets open ones finish: HTTP/2 sessions
+   * get GOAWAY and close after their last stream, HTTP/1.1 connections close
+   * after their last response (idle ones at once). Resolves when all are gone.
+   */
   close(): Promise<void>;
   /** Closes every open connection now. */
   destroy(): void;
@@ -27,13 +31,29 @@ export async function listen(handler: RequestHandler, host: string, port: number
   const h2 = http2.createServer({ maxSessionMemory: 64 }, handler as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
+  // Requests in flight per HTTP/1.1 connection: on close, a connection ends after its last response.
+  const inFlight = new Map<net.Socket, number>();
+  let closing = false;
+  h1.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.on("close", () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      inFlight.set(socket, left);
+      if (closing && left === 0) socket.end();
+    });
+  });
   h2.on("session", (session) => {
     sessions.add(session);
     session.on("close", () => sessions.delete(session));
   });
+  const sessionSockets = new WeakSet<net.Socket>();
   const tcp = net.createServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      inFlight.delete(socket);
+    });
     socket.on("error", () => socket.destroy());
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
@@ -49,6 +69,7 @@ export async function listen(handler: RequestHandler, host: string, port: number
       socket.pause();
       socket.unshift(head);
       if (isH2) {
+        sessionSockets.add(socket);
         h2.emit("connection", socket);
       } else {
         h1.emit("connection", socket);
@@ -67,8 +88,9 @@ export async function listen(handler: RequestHandler, host: string, port: number
     host,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         for (const session of sessions) session.close();
-        h1.closeIdleConnections();
+        for (const socket of sockets) if (!sessionSockets.has(socket) && !inFlight.get(socket)) socket.end();
         tcp.close(() => resolve());
       }),
     destroy: () => {
