@@ -9,6 +9,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { RunsService } from "../gen/agentruns/v1/runs_pb.js";
+import { createAuthenticator, type JwtConfig } from "../src/auth/authenticator.js";
 import { collect, startTestServer, userInput, type RunsClient, type TestServer } from "./helpers/server.js";
 
 const SECRET = "a-test-secret-that-is-long-enough-for-hs256";
@@ -81,7 +82,7 @@ describe("authentication", () => {
       new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).setSubject("dave").setIssuer(issuer).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
     const good = await sign({ permissions: ["runs:create", "runs:read"] });
     const res = await as(good).waitRun({ run: { assistantId: "demo", input: userInput("jwt") } });
-    expect(res.run?.userId).toBe("dave");
+    expect(res.run?.userId).toBe("jwt:dave");
     expect(await code(as(await sign({}, "another-secret-another-secret-another")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
     expect(await code(as(await sign({}, SECRET, "someone-else")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
     expect(await code(as(await sign({}, SECRET, "tests", "-1m")).getRun({ runId: res.run!.runId }))).toBe(Code.Unauthenticated);
@@ -101,7 +102,50 @@ describe("authentication", () => {
       createConnectTransport({ baseUrl: jwksServer.url, httpVersion: "1.1", interceptors: [(next) => (req) => (req.header.set("authorization", `Bearer ${token}`), next(req))] }),
     );
     const res = await client.waitRun({ run: { assistantId: "demo", input: userInput("jwks") } });
-    expect(res.run?.userId).toBe("erin");
+    expect(res.run?.userId).toBe("jwt:erin");
+  });
+});
+
+describe("JWT claims and identities", () => {
+  const now = () => Math.floor(Date.now() / 1000);
+  /** An HS256 token for `sub` from the test issuer; `claims` may set or drop (undefined) exp and iat. */
+  const token = (sub: string, claims: Record<string, unknown> = {}) => {
+    const all: Record<string, unknown> = { sub, iss: "tests", iat: now(), exp: now() + 300, permissions: ["runs:create", "runs:read"], ...claims };
+    for (const [k, v] of Object.entries(all)) if (v === undefined) delete all[k];
+    return new SignJWT(all).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(SECRET));
+  };
+
+  it("refuses a token without exp and one issued in the future; allows the clock tolerance (30 s)", async () => {
+    const noExp = await as(await token("dave", { exp: undefined })).getRun({ runId: randomUUID() }).catch((e: ConnectError) => e);
+    expect(noExp).toMatchObject({ code: Code.Unauthenticated, rawMessage: expect.stringContaining('"exp"') });
+    expect(await code(as(await token("dave", { iat: now() + 120 })).getRun({ runId: randomUUID() }))).toBe(Code.Unauthenticated);
+    expect(await code(as(await token("dave", { iat: now() + 10 })).getRun({ runId: randomUUID() }))).toBe(Code.NotFound);
+    expect(await code(as(await token("dave", { exp: now() - 10 })).getRun({ runId: randomUUID() }))).toBe(Code.NotFound);
+  });
+
+  it("keeps JWT subjects apart from API-key users: sub alice cannot read API-key alice's run", async () => {
+    const mine = await as("alice-key").waitRun({ run: { assistantId: "demo", input: userInput("api-key alice") } });
+    expect(mine.run?.userId).toBe("alice");
+    const jwtAlice = as(await token("alice"));
+    expect(await code(jwtAlice.getRun({ runId: mine.run!.runId }))).toBe(Code.NotFound);
+    expect(await code(jwtAlice.waitRun({ run: { assistantId: "demo", threadId: mine.run!.threadId, input: userInput("x") } }))).toBe(Code.NotFound);
+    const own = await jwtAlice.waitRun({ run: { assistantId: "demo", input: userInput("jwt alice") } });
+    expect(own.run?.userId).toBe("jwt:alice");
+    expect(await code(as("alice-key").getRun({ runId: own.run!.runId }))).toBe(Code.NotFound);
+    // Nor does sub "local" become the user that owned everything before auth was on.
+    expect((await as(await token("local")).waitRun({ run: { assistantId: "demo", input: userInput("l") } })).run?.userId).toBe("jwt:local");
+  });
+
+  it("maps subjects onto API-key user ids only when the config says user_namespace \"\"; the tolerance is configurable", async () => {
+    const callerFor = async (jwt: Omit<JwtConfig, "secret" | "issuer">, jws: string) => {
+      const authenticate = await createAuthenticator({ jwt: { secret: SECRET, issuer: "tests", ...jwt } });
+      return authenticate(new Headers({ authorization: `Bearer ${jws}` }));
+    };
+    expect((await callerFor({ user_namespace: "" }, await token("alice")))?.userId).toBe("alice");
+    expect((await callerFor({ user_namespace: "corp/" }, await token("alice")))?.userId).toBe("corp/alice");
+    await expect(callerFor({ clock_tolerance_s: 0 }, await token("alice", { iat: now() + 10 }))).rejects.toMatchObject({ code: Code.Unauthenticated });
+    await expect(callerFor({ max_token_age_s: 60 }, await token("alice", { iat: now() - 600 }))).rejects.toMatchObject({ code: Code.Unauthenticated });
+    await expect(createAuthenticator({ jwt: { secret: SECRET, clock_tolerance_s: -1 } })).rejects.toThrow(/clock_tolerance_s/);
   });
 });
 

@@ -1,11 +1,12 @@
 // Bearer-token authentication: static API keys from the auth config, and JWTs
 // verified by `jose` (an HS256 secret, or a JWKS from a file or URL). Each
 // maps to a user id and the permissions runs:create, runs:read, runs:cancel,
-// feedback:write.
+// feedback:write. JWT subjects get their own namespace ("jwt:<sub>"), apart
+// from the user ids the operator gave API keys.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
 import type { Authenticator } from "../server/interceptors.js";
 import { LOCAL_CALLER, PERMISSIONS, type Caller, type Permission } from "./caller.js";
 
@@ -28,6 +29,16 @@ export interface JwtConfig {
   user_claim?: string;
   /** Claim holding permissions: an array, or a space-separated string like OAuth's "scope" (default "permissions", then "scope"). */
   permissions_claim?: string;
+  /** Clock skew allowed on exp, nbf and iat, in seconds (default 30). */
+  clock_tolerance_s?: number;
+  /** Refuse tokens issued longer ago than this many seconds; makes iat required (default: no limit). */
+  max_token_age_s?: number;
+  /**
+   * Prefix of JWT callers' user ids (default "jwt:"), so a token's subject never
+   * owns an API-key user's runs or the pre-auth "local" user's. "" maps subjects
+   * onto API-key user ids on purpose.
+   */
+  user_namespace?: string;
 }
 
 export interface AuthConfig {
@@ -78,33 +89,54 @@ export async function createAuthenticator(config: AuthConfig | null): Promise<Au
   };
 }
 
+async function jwtKey(config: JwtConfig): Promise<{ key: Uint8Array | JWTVerifyGetKey; algorithms: string[] }> {
+  const asymmetric = ["RS256", "ES256", "EdDSA", "PS256"];
+  if (config.secret) return { key: new TextEncoder().encode(config.secret), algorithms: ["HS256"] };
+  if (config.jwks_file) return { key: createLocalJWKSet(JSON.parse(await readFile(config.jwks_file, "utf8"))), algorithms: asymmetric };
+  if (config.jwks_url) return { key: createRemoteJWKSet(new URL(config.jwks_url)), algorithms: asymmetric };
+  throw new Error("jwt: give secret, jwks_file or jwks_url");
+}
+
+function seconds(where: string, value: unknown, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new Error(`${where}: a number of seconds >= 0`);
+  return value;
+}
+
+/** jose's options for this config: signature, issuer, audience, a required exp, clock tolerance. */
+function verifyOptions(config: JwtConfig): JWTVerifyOptions & { clockTolerance: number } {
+  const maxTokenAge = seconds("jwt.max_token_age_s", config.max_token_age_s, undefined);
+  return {
+    requiredClaims: ["exp"],
+    clockTolerance: seconds("jwt.clock_tolerance_s", config.clock_tolerance_s, 30)!,
+    ...(maxTokenAge !== undefined ? { maxTokenAge } : {}),
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+}
+
 async function jwtVerifier(config: JwtConfig): Promise<(token: string) => Promise<Caller>> {
-  let key: Uint8Array | JWTVerifyGetKey;
-  let algorithms: string[];
-  if (config.secret) {
-    key = new TextEncoder().encode(config.secret);
-    algorithms = ["HS256"];
-  } else if (config.jwks_file) {
-    key = createLocalJWKSet(JSON.parse(await readFile(config.jwks_file, "utf8")));
-    algorithms = ["RS256", "ES256", "EdDSA", "PS256"];
-  } else if (config.jwks_url) {
-    key = createRemoteJWKSet(new URL(config.jwks_url));
-    algorithms = ["RS256", "ES256", "EdDSA", "PS256"];
-  } else {
-    throw new Error("jwt: give secret, jwks_file or jwks_url");
-  }
+  const { key, algorithms } = await jwtKey(config);
+  const options = { algorithms, ...verifyOptions(config) };
+  const namespace = config.user_namespace ?? "jwt:";
+  if (typeof namespace !== "string") throw new Error("jwt.user_namespace: a string");
   const userClaim = config.user_claim ?? "sub";
   return async (token) => {
     let payload: JWTPayload;
     try {
-      const options = { algorithms, ...(config.issuer ? { issuer: config.issuer } : {}), ...(config.audience ? { audience: config.audience } : {}) };
       ({ payload } = typeof key === "function" ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
     } catch (error) {
-      throw new ConnectError(`invalid token: ${(error as { code?: string }).code ?? "verification failed"}`, Code.Unauthenticated);
+      // jose's claim messages ('missing required "exp" claim') say what to fix and hold no secret.
+      const e = error as { code?: string; claim?: string; message?: string };
+      throw new ConnectError(`invalid token: ${e.claim ? e.message : (e.code ?? "verification failed")}`, Code.Unauthenticated);
+    }
+    // jose checks iat only together with maxTokenAge; a token issued in the future is refused regardless.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + options.clockTolerance) {
+      throw new ConnectError('invalid token: "iat" claim is in the future', Code.Unauthenticated);
     }
     const userId = payload[userClaim];
     if (typeof userId !== "string" || userId === "") throw new ConnectError(`invalid token: no "${userClaim}" claim`, Code.Unauthenticated);
     const raw = config.permissions_claim ? payload[config.permissions_claim] : (payload["permissions"] ?? payload["scope"]);
-    return { userId, permissions: parsePermissions("token", raw) };
+    return { userId: namespace + userId, permissions: parsePermissions("token", raw) };
   };
 }
