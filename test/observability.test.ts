@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MultitaskStrategy } from "../gen/agentruns/v1/runs_pb.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 const lines: Array<Record<string, unknown>> = [];
@@ -87,6 +88,21 @@ describe("request ids and logs", () => {
       const line = lines.find((l) => l["request_id"] === `run-id-${method}`);
       expect(line, method).toMatchObject({ method, run_id: method === "JoinRun" ? unknownRun : runId });
     }
+  });
+});
+
+describe("failed runs in the logs", () => {
+  it("a WaitRun that fails after creating its run logs that run's id", async () => {
+    const threadId = randomUUID();
+    const first = t.connectJson
+      .waitRun({ run: { assistantId: "demo", threadId, input: userInput("slow"), context: { delay_ms: 30_000 } } }, { headers: { "x-request-id": "rolled-back" } })
+      .catch((e: unknown) => ConnectError.from(e));
+    await expect.poll(() => t.server.app.stores.runs.listByThread(threadId, ["running"]).then((r) => r.length)).toBe(1);
+    const [running] = await t.server.app.stores.runs.listByThread(threadId, ["running"]);
+    await t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput("newer"), multitaskStrategy: MultitaskStrategy.ROLLBACK } });
+    expect((await first).code).toBe(Code.Aborted);
+    const line = lines.find((l) => l["request_id"] === "rolled-back");
+    expect(line).toMatchObject({ method: "WaitRun", code: "aborted", run_id: running!.runId });
   });
 });
 

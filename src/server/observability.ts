@@ -7,6 +7,7 @@ import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest }
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { runIdKey } from "../service/deps.js";
 
 export interface Metrics {
   registry: Registry;
@@ -70,7 +71,7 @@ export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof cr
     let requestedRunId: string | null = null;
     const request = noteRequestedRun(req, (runId) => (requestedRunId ??= runId));
     const finish = (code: string, answeredRunId: string | null, error?: unknown) => {
-      const runId = answeredRunId ?? requestedRunId;
+      const runId = answeredRunId ?? req.contextValues.get(runIdKey) ?? requestedRunId;
       const seconds = (performance.now() - started) / 1000;
       metrics.rpcs.inc({ method, code });
       metrics.latency.observe({ method, code }, seconds);

@@ -1,5 +1,5 @@
 // What the RPC handlers need, injected by closure (see routes.ts).
-import type { HandlerContext } from "@connectrpc/connect";
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 import type { GraphRegistry } from "../runtime/graphs.js";
 import type { RunRuntime } from "../runtime/runtime.js";
 import type { RunRecord, Stores } from "../stores/types.js";
@@ -27,7 +27,14 @@ export async function loadRun(deps: ServiceDeps, field: string, runId: string, c
   return run;
 }
 
+/**
+ * The run an RPC created or acted on, for its log line: unlike the response
+ * header, it is still there when the call fails after creating the run.
+ */
+export const runIdKey = createContextKey<string | null>(null, { description: "the run this RPC concerns" });
+
 export function setRunHeaders(ctx: HandlerContext, run: RunRecord): void {
+  ctx.values.set(runIdKey, run.runId);
   ctx.responseHeader.set("x-run-id", run.runId);
   ctx.responseHeader.set("x-thread-id", run.threadId);
 }
