@@ -208,3 +208,16 @@ describe("CancelRun on a run that already ended", () => {
     await iterator.return?.();
   });
 });
+
+describe("proto3 JSON for raw-JSON clients", () => {
+  it("leaves out hasMore on a last page and empty lists, as the README says", async () => {
+    const runId = runOf(await wait({ input: userInput("one page") })).runId;
+    const page = await post("ListRunMessages", { run_id: runId, limit: 200 });
+    expect(page.status).toBe(200);
+    expect((page.body["messages"] as unknown[]).length).toBeGreaterThan(0);
+    expect("hasMore" in page.body).toBe(false);
+    const feedback = await get("ListRunFeedback", { run_id: runId });
+    expect(feedback.status).toBe(200);
+    expect(feedback.body).toEqual({});
+  });
+});
