@@ -9,6 +9,8 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { RunsService } from "../gen/agentruns/v1/runs_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { createAuthenticator, type JwtConfig } from "../src/auth/authenticator.js";
 import { collect, startTestServer, userInput, type RunsClient, type TestServer } from "./helpers/server.js";
 
@@ -103,6 +105,22 @@ describe("authentication", () => {
     );
     const res = await client.waitRun({ run: { assistantId: "demo", input: userInput("jwks") } });
     expect(res.run?.userId).toBe("jwt:erin");
+  });
+});
+
+describe("public services ignore credentials", () => {
+  it("health and reflection answer whatever the authorization header holds; RunsService still refuses it", async () => {
+    for (const authorization of ["Bearer garbage", "Bearer a.b.c", "Basic abc"]) {
+      const transport = createGrpcTransport({ baseUrl: t.url, interceptors: [(next) => (req) => (req.header.set("authorization", authorization), next(req))] });
+      expect((await createClient(Health, transport).check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+      const reflection = createClient(ServerReflection, transport).serverReflectionInfo(
+        (async function* () {
+          yield { messageRequest: { case: "listServices" as const, value: "" } };
+        })(),
+      );
+      for await (const res of reflection) expect(res.messageResponse.case).toBe("listServicesResponse");
+      expect(await code(createClient(RunsService, transport).getRun({ runId: randomUUID() }))).toBe(Code.Unauthenticated);
+    }
   });
 });
 

@@ -3,12 +3,23 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { callerKey, type Caller } from "../auth/caller.js";
 import { toRpcError } from "../service/errors.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 
 /** Resolves the caller from request headers; null means no valid credentials. */
 export type Authenticator = (headers: Headers) => Promise<Caller | null>;
 
-export function authInterceptor(authenticate: Authenticator): Interceptor {
+/**
+ * Services anyone may call (probes, tooling). Credentials sent to them are not
+ * even checked: a stale or garbage token (or a slow JWKS fetch) must never
+ * fail a health probe, and these handlers never ask who is calling.
+ */
+export const PUBLIC_SERVICES: ReadonlySet<string> = new Set([Health.typeName, ServerReflection.typeName, ServerReflectionV1Alpha.typeName]);
+
+export function authInterceptor(authenticate: Authenticator, publicServices = PUBLIC_SERVICES): Interceptor {
   return (next) => async (req) => {
+    if (publicServices.has(req.service.typeName)) return next(req);
     const caller = await authenticate(req.header);
     if (caller) req.contextValues.set(callerKey, caller);
     return next(req);
