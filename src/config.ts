@@ -1,6 +1,9 @@
-// Settings from flags, then environment variables, then defaults. Every
-// setting is listed in the README's config table.
-import { parseArgs } from "node:util";
+// Every setting is declared once, in SETTINGS: flag, environment variable,
+// schema, default and meaning. The flag parser, the parsing (flag, then
+// environment, then default), USAGE and the README's configuration table
+// (test/config.test.ts compares them) are all derived from that table.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { z } from "zod";
 
 export interface Config {
   host: string;
@@ -14,94 +17,219 @@ export interface Config {
   leaseMs: number;
   /** Bound on each database operation before UNAVAILABLE. */
   storeTimeoutMs: number;
+  /** How long a run rides out a database outage before failing. */
+  storeRetryMs: number;
+  /** First interval when polling the database for a run on another replica; doubles while idle. */
+  pollMinMs: number;
+  /** Ceiling of that doubling; never below pollMinMs. */
+  pollMaxMs: number;
   corsOrigins: string[];
   logLevel: string;
   readMaxBytes: number;
   maxActiveRunsPerUser: number;
   /** How long SIGTERM lets live runs finish before interrupting them. */
   drainMs: number;
+  /** After the drain, how long open streams get to deliver their last events before connections close. */
+  streamFlushMs: number;
   /** JSON file with api_keys and/or jwt; none: a single local user. */
   authConfigFile: string | null;
   /** Memory store: finished runs kept before the oldest are evicted. */
   memoryMaxRuns: number;
 }
 
-const FLAGS = {
-  host: { type: "string" },
-  port: { type: "string" },
-  store: { type: "string" },
-  "mongodb-uri": { type: "string" },
-  "mongodb-database": { type: "string" },
-  graphs: { type: "string" },
-  "heartbeat-ms": { type: "string" },
-  "lease-ms": { type: "string" },
-  "store-timeout-ms": { type: "string" },
-  "cors-origins": { type: "string" },
-  "log-level": { type: "string" },
-  "read-max-bytes": { type: "string" },
-  "max-active-runs-per-user": { type: "string" },
-  "drain-ms": { type: "string" },
-  "auth-config": { type: "string" },
-  "memory-max-runs": { type: "string" },
-  help: { type: "boolean" },
-} as const;
-
-export const USAGE = `agent-runs: gRPC / gRPC-Web / Connect runs API on LangGraph.js
-
-  --host H                     HOST                      listen address (127.0.0.1)
-  --port N                     PORT                      listen port (8080; 0 = any free port)
-  --store memory|mongodb       AGENT_RUNS_STORE          store (mongodb when a URI is set, else memory)
-  --mongodb-uri URI            MONGODB_URI               MongoDB connection string
-  --mongodb-database NAME      MONGODB_DATABASE          database name (agent_runs)
-  --graphs FILE                AGENT_RUNS_GRAPHS         langgraph.json-style graphs file
-  --heartbeat-ms N             AGENT_RUNS_HEARTBEAT_MS   idle stream heartbeat (15000)
-  --lease-ms N                 AGENT_RUNS_LEASE_MS       run ownership lease (10000)
-  --store-timeout-ms N         AGENT_RUNS_STORE_TIMEOUT_MS  database bound before UNAVAILABLE (3000)
-  --cors-origins A,B           AGENT_RUNS_CORS_ORIGINS   browser origins allowed ("*" for any; none by default)
-  --log-level L                LOG_LEVEL                 pino level (info)
-  --read-max-bytes N           AGENT_RUNS_READ_MAX_BYTES largest request accepted (4194304)
-  --max-active-runs-per-user N AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER  0 = no limit (0)
-  --drain-ms N                 AGENT_RUNS_DRAIN_MS       SIGTERM grace for live runs (10000)
-  --auth-config FILE           AGENT_RUNS_AUTH_CONFIG    API keys and JWT settings (none: single local user)
-  --memory-max-runs N          AGENT_RUNS_MEMORY_MAX_RUNS  memory store: runs kept; oldest finished evicted (10000)
-`;
-
-function int(name: string, value: string | undefined, fallback: number, min = 0): number {
-  if (value === undefined || value === "") return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: expected an integer >= ${min}, got "${value}"`);
-  return n;
+interface Setting<T> {
+  /** Without the leading "--". */
+  flag: string;
+  /** The value's placeholder in USAGE. */
+  arg: string;
+  env: string;
+  /** Turns the (non-empty) string from a flag or the environment into the value. */
+  schema: z.ZodType<T, z.ZodTypeDef, unknown>;
+  /** A function when the default depends on other settings (given with their final values). */
+  default: T | ((config: Config) => T);
+  /** Markdown shown instead of the default value where the value alone would mislead. */
+  defaultText?: string;
+  /** One line of markdown: the README's "meaning" column, and USAGE without the markup. */
+  description: string;
 }
 
+/** `Number()` semantics as before ("1e3" is 1000); `min` is the smallest value that works. */
+function integer(min: number): z.ZodType<number, z.ZodTypeDef, unknown> {
+  const message = `expected an integer >= ${min}`;
+  return z.coerce.number({ invalid_type_error: message }).int(message).min(min, message);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  const expected = values.length === 1 ? values[0] : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
+  return z.enum(values, { errorMap: () => ({ message: `expected ${expected}` }) });
+}
+
+const text = z.string();
+const commaList = z.string().transform((list) => list.split(",").map((item) => item.trim()).filter(Boolean));
+const PINO_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** In the order USAGE and the README list them. */
+const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
+  host: { flag: "host", arg: "H", env: "HOST", schema: text, default: "127.0.0.1", description: "listen address" },
+  port: { flag: "port", arg: "N", env: "PORT", schema: integer(0), default: 8080, description: "listen port (0: any free port)" },
+  store: {
+    flag: "store", arg: "memory|mongodb", env: "AGENT_RUNS_STORE", schema: oneOf(["memory", "mongodb"]),
+    default: (config) => (config.mongodbUri ? "mongodb" : "memory"),
+    defaultText: "`mongodb` if a URI is set, else `memory`",
+    description: "where runs, events, messages and feedback are kept",
+  },
+  mongodbUri: { flag: "mongodb-uri", arg: "URI", env: "MONGODB_URI", schema: text, default: null, description: "MongoDB connection string" },
+  mongodbDatabase: { flag: "mongodb-database", arg: "NAME", env: "MONGODB_DATABASE", schema: text, default: "agent_runs", description: "database name" },
+  graphsFile: {
+    flag: "graphs", arg: "FILE", env: "AGENT_RUNS_GRAPHS", schema: text, default: null,
+    description: "langgraph.json-style graphs file (the `demo` graph is always there)",
+  },
+  heartbeatMs: {
+    flag: "heartbeat-ms", arg: "N", env: "AGENT_RUNS_HEARTBEAT_MS", schema: integer(10), default: 15_000,
+    description: "idle time before a stream heartbeat",
+  },
+  leaseMs: {
+    flag: "lease-ms", arg: "N", env: "AGENT_RUNS_LEASE_MS", schema: integer(100), default: 10_000,
+    description: "how long a replica's claim on a run lasts unrenewed",
+  },
+  storeTimeoutMs: {
+    flag: "store-timeout-ms", arg: "N", env: "AGENT_RUNS_STORE_TIMEOUT_MS", schema: integer(100), default: 3_000,
+    description: "bound on a database call before `UNAVAILABLE`",
+  },
+  storeRetryMs: {
+    flag: "store-retry-ms", arg: "N", env: "AGENT_RUNS_STORE_RETRY_MS", schema: integer(0), default: 120_000,
+    description: "how long a run rides out a database outage (retrying `UNAVAILABLE` calls) before it fails",
+  },
+  pollMinMs: {
+    flag: "poll-min-ms", arg: "N", env: "AGENT_RUNS_POLL_MIN_MS", schema: integer(1), default: 20,
+    description: "first interval when polling the database for a run on another replica; doubles while idle",
+  },
+  pollMaxMs: {
+    flag: "poll-max-ms", arg: "N", env: "AGENT_RUNS_POLL_MAX_MS", schema: integer(1), default: 500,
+    description: "longest interval between those polls (at least `--poll-min-ms`)",
+  },
+  corsOrigins: {
+    flag: "cors-origins", arg: "A,B", env: "AGENT_RUNS_CORS_ORIGINS", schema: commaList, default: [],
+    description: "browser origins allowed, comma-separated, or `*`",
+  },
+  logLevel: { flag: "log-level", arg: "L", env: "LOG_LEVEL", schema: oneOf(PINO_LEVELS), default: "info", description: "pino log level" },
+  readMaxBytes: {
+    flag: "read-max-bytes", arg: "N", env: "AGENT_RUNS_READ_MAX_BYTES", schema: integer(1024), default: 4 * 1024 * 1024,
+    description: "largest request accepted",
+  },
+  maxActiveRunsPerUser: {
+    flag: "max-active-runs-per-user", arg: "N", env: "AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER", schema: integer(0), default: 0,
+    defaultText: "`0`: no limit",
+    description: "beyond it: `RESOURCE_EXHAUSTED`",
+  },
+  drainMs: {
+    flag: "drain-ms", arg: "N", env: "AGENT_RUNS_DRAIN_MS", schema: integer(0), default: 10_000,
+    description: "on SIGTERM, how long live runs may finish before they are interrupted",
+  },
+  streamFlushMs: {
+    flag: "stream-flush-ms", arg: "N", env: "AGENT_RUNS_STREAM_FLUSH_MS", schema: integer(0), default: 5_000,
+    description: "after the drain, how long open streams get to deliver their last events before connections are closed",
+  },
+  authConfigFile: {
+    flag: "auth-config", arg: "FILE", env: "AGENT_RUNS_AUTH_CONFIG", schema: text, default: null,
+    defaultText: "none: single local user",
+    description: "API keys and JWT (see [docs/security-and-operations.md](docs/security-and-operations.md))",
+  },
+  memoryMaxRuns: {
+    flag: "memory-max-runs", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_RUNS", schema: integer(1), default: 10_000,
+    description: "memory store: runs kept; the oldest finished ones are evicted",
+  },
+};
+
+/** Rules between settings, checked after every value is known; each returns an error message or null. */
+const CROSS_CHECKS: ((config: Config) => string | null)[] = [
+  (config) => (config.store === "mongodb" && !config.mongodbUri ? "--store mongodb needs --mongodb-uri or MONGODB_URI" : null),
+  (config) =>
+    config.pollMaxMs < config.pollMinMs
+      ? `--poll-max-ms: expected an integer >= --poll-min-ms (${config.pollMinMs}), got "${config.pollMaxMs}"`
+      : null,
+];
+
+type Entry = [keyof Config, Setting<unknown>];
+const ENTRIES = Object.entries(SETTINGS) as Entry[];
+
+const isDerived = (setting: Setting<unknown>): setting is Setting<unknown> & { default: (config: Config) => unknown } =>
+  typeof setting.default === "function";
+
+function parseValue(setting: Setting<unknown>, raw: string, fromEnv: boolean): unknown {
+  const result = setting.schema.safeParse(raw);
+  if (result.success) return result.data;
+  const reason = result.error.issues[0]?.message ?? "invalid value";
+  throw new Error(`--${setting.flag}: ${reason}, got "${raw}"${fromEnv ? ` (from ${setting.env})` : ""}`);
+}
+
+/** Flag, then environment variable, then default; an empty string counts as not set. */
+function resolve(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
+  const config: Record<string, unknown> = {};
+  const derived: Entry[] = [];
+  for (const [key, setting] of ENTRIES) {
+    const flag = flags[setting.flag];
+    const fromFlag = typeof flag === "string" && flag !== "" ? flag : undefined;
+    const fromEnv = env[setting.env] || undefined;
+    const raw = fromFlag ?? fromEnv;
+    if (raw !== undefined) config[key] = parseValue(setting, raw, fromFlag === undefined);
+    else if (isDerived(setting)) derived.push([key, setting]);
+    else config[key] = setting.default;
+  }
+  for (const [key, setting] of derived) if (isDerived(setting)) config[key] = setting.default(config as unknown as Config);
+  const resolved = config as unknown as Config;
+  for (const check of CROSS_CHECKS) {
+    const problem = check(resolved);
+    if (problem) throw new Error(problem);
+  }
+  return resolved;
+}
+
+const PARSE_ARGS_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
+  ...Object.fromEntries(ENTRIES.map(([, setting]) => [setting.flag, { type: "string" as const }])),
+  help: { type: "boolean" },
+};
+
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config & { help: boolean } {
-  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
-  const mongodbUri = values["mongodb-uri"] ?? env["MONGODB_URI"] ?? null;
-  const store = values.store ?? env["AGENT_RUNS_STORE"] ?? (mongodbUri ? "mongodb" : "memory");
-  if (store !== "memory" && store !== "mongodb") throw new Error(`--store: expected memory or mongodb, got "${store}"`);
-  if (store === "mongodb" && !mongodbUri) throw new Error("--store mongodb needs --mongodb-uri or MONGODB_URI");
-  const origins = values["cors-origins"] ?? env["AGENT_RUNS_CORS_ORIGINS"] ?? "";
-  return {
-    help: values.help ?? false,
-    host: values.host ?? env["HOST"] ?? "127.0.0.1",
-    port: int("--port", values.port ?? env["PORT"], 8080),
-    store,
-    mongodbUri,
-    mongodbDatabase: values["mongodb-database"] ?? env["MONGODB_DATABASE"] ?? "agent_runs",
-    graphsFile: values.graphs ?? env["AGENT_RUNS_GRAPHS"] ?? null,
-    heartbeatMs: int("--heartbeat-ms", values["heartbeat-ms"] ?? env["AGENT_RUNS_HEARTBEAT_MS"], 15_000, 10),
-    leaseMs: int("--lease-ms", values["lease-ms"] ?? env["AGENT_RUNS_LEASE_MS"], 10_000, 100),
-    storeTimeoutMs: int("--store-timeout-ms", values["store-timeout-ms"] ?? env["AGENT_RUNS_STORE_TIMEOUT_MS"], 3_000, 100),
-    corsOrigins: origins.split(",").map((o) => o.trim()).filter(Boolean),
-    logLevel: values["log-level"] ?? env["LOG_LEVEL"] ?? "info",
-    readMaxBytes: int("--read-max-bytes", values["read-max-bytes"] ?? env["AGENT_RUNS_READ_MAX_BYTES"], 4 * 1024 * 1024, 1024),
-    maxActiveRunsPerUser: int("--max-active-runs-per-user", values["max-active-runs-per-user"] ?? env["AGENT_RUNS_MAX_ACTIVE_RUNS_PER_USER"], 0),
-    drainMs: int("--drain-ms", values["drain-ms"] ?? env["AGENT_RUNS_DRAIN_MS"], 10_000),
-    authConfigFile: values["auth-config"] ?? env["AGENT_RUNS_AUTH_CONFIG"] ?? null,
-    memoryMaxRuns: int("--memory-max-runs", values["memory-max-runs"] ?? env["AGENT_RUNS_MEMORY_MAX_RUNS"], 10_000, 1),
-  };
+  const { values } = parseArgs({ args: argv, options: PARSE_ARGS_OPTIONS, strict: true, allowPositionals: false });
+  return { help: values["help"] === true, ...resolve(values, env) };
 }
 
 export function defaultConfig(overrides: Partial<Config> = {}): Config {
   const { help: _help, ...config } = loadConfig([], {});
   return { ...config, ...overrides };
 }
+
+function defaultText(setting: Setting<unknown>): string {
+  if (setting.defaultText !== undefined) return setting.defaultText;
+  const value = setting.default;
+  if (value === null || (Array.isArray(value) && value.length === 0)) return "none";
+  return `\`${String(value)}\``;
+}
+
+/** Markdown to terminal text: links become their label, code loses its backticks. */
+const plain = (markdown: string) => markdown.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replaceAll("`", "");
+
+/** The README's configuration table, header included, one line per setting. */
+export function configTable(): string {
+  const rows = ENTRIES.map(([, s]) => `| \`--${s.flag}\` | \`${s.env}\` | ${defaultText(s)} | ${s.description} |`);
+  return ["| flag | env | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}
+
+function usage(): string {
+  const rows = ENTRIES.map(([, s]) => [`--${s.flag} ${s.arg}`, s.env, `${plain(s.description)} [default: ${plain(defaultText(s))}]`]);
+  rows.push(["--help", "", "print this and exit"]);
+  const flagWidth = Math.max(...rows.map(([flag]) => flag!.length));
+  const envWidth = Math.max(...rows.map(([, env]) => env!.length));
+  const lines = rows.map(([flag, env, meaning]) => `  ${flag!.padEnd(flagWidth)}  ${env!.padEnd(envWidth)}  ${meaning}`.trimEnd());
+  return [
+    "agent-runs: gRPC / gRPC-Web / Connect runs API on LangGraph.js",
+    "",
+    "Each setting comes from its flag, else its environment variable, else the default.",
+    "",
+    ...lines,
+    "",
+  ].join("\n");
+}
+
+export const USAGE = usage();
