@@ -10,20 +10,17 @@ import { healthRoutes } from "./server/health.js";
 import { reflectionRoutes } from "./server/reflection.js";
 import { staticFiles } from "./server/static.js";
 import { createMetrics, observeInterceptor } from "./server/observability.js";
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { pino, type Logger } from "pino";
+import { createApplication, type Application } from "./application/index.js";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import type { Config } from "./config.js";
-import { EventBus } from "./runtime/event-bus.js";
-import { loadGraphs, type GraphRegistry } from "./runtime/graphs.js";
-import { RunRuntime } from "./runtime/runtime.js";
+import { loadGraphs } from "./runtime/graphs.js";
 import { httpHandler } from "./server/http.js";
-import { authInterceptor, errorInterceptor, type Authenticator } from "./server/interceptors.js";
+import { authInterceptor, errorInterceptor } from "./server/interceptors.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
-import { createMemoryStores } from "./stores/memory.js";
-import { BoundedMemorySaver } from "./stores/memory-saver.js";
+import { openStores } from "./stores/open.js";
 import type { Stores } from "./stores/types.js";
 
 /** Where `npm run build:playground` puts the playground page. */
@@ -33,10 +30,10 @@ export interface App {
   config: Config;
   authEnabled: boolean;
   logger: Logger;
+  /** The use cases every adapter calls. */
+  application: Application;
+  /** For tests and tools that look at what was stored; no adapter uses it. */
   stores: Stores;
-  graphs: GraphRegistry;
-  runtime: RunRuntime;
-  deps: ServiceDeps;
   handler: RequestHandler;
   replicaId: string;
   /** Stops taking runs and lets live ones finish (interrupted after `drainMs`). */
@@ -51,42 +48,31 @@ export interface AppOptions {
   auth?: AuthConfig | null;
 }
 
-async function createStores(config: Config, logger: Logger): Promise<{ stores: Stores; checkpointer: BaseCheckpointSaver }> {
-  if (config.store === "mongodb") {
-    const { createMongoStores } = await import("./stores/mongo/index.js");
-    return createMongoStores(config, logger);
-  }
-  const checkpointer = new BoundedMemorySaver();
-  const stores = createMemoryStores({
-    maxRuns: config.memoryMaxRuns,
-    onThreadEvicted: (threadId) => void checkpointer.deleteThread(threadId),
-  });
-  return { stores, checkpointer };
-}
-
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const replicaId = randomUUID();
-  const { stores, checkpointer } = await createStores(config, logger);
+  const { stores, checkpointer } = await openStores(config.store === "mongodb" ? { ...config, store: "mongodb" } : { ...config, store: "memory" }, logger);
   const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined);
-  const runtime = new RunRuntime({
+  const application = createApplication({
     stores,
     graphs,
     checkpointer,
-    bus: new EventBus(),
     logger,
-    replicaId,
-    leaseMs: config.leaseMs,
-    pollMinMs: 20,
-    pollMaxMs: 500,
-    maxActiveRunsPerUser: config.maxActiveRunsPerUser,
-    storeRetryMs: 120_000,
+    heartbeatMs: config.heartbeatMs,
+    runs: {
+      replicaId,
+      leaseMs: config.leaseMs,
+      pollMinMs: config.pollMinMs,
+      pollMaxMs: config.pollMaxMs,
+      maxActiveRunsPerUser: config.maxActiveRunsPerUser,
+      storeRetryMs: config.storeRetryMs,
+    },
   });
-  const deps: ServiceDeps = { stores, graphs, runtime, heartbeatMs: config.heartbeatMs, streams: { open: 0 } };
+  const deps: ServiceDeps = { app: application, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
-  const authenticate: Authenticator = await createAuthenticator(authConfig);
+  const authenticate = await createAuthenticator(authConfig);
   const ready = () => stores.ping().then(() => true, () => false);
-  const metrics = createMetrics({ activeRuns: () => runtime.activeRunCount, openStreams: () => deps.streams.open });
+  const metrics = createMetrics({ activeRuns: () => application.activeRunCount(), openStreams: () => deps.streams.open });
   deps.eventsSent = metrics.eventsSent;
   const connect = connectNodeAdapter({
     routes: (router: ConnectRouter) => {
@@ -108,22 +94,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config,
     authEnabled: authConfig !== null,
     logger,
+    application,
     stores,
-    graphs,
-    runtime,
-    deps,
     handler,
     replicaId,
-    drain: () => runtime.drain(config.drainMs),
+    drain: () => application.drain(config.drainMs),
     close: async () => {
-      await runtime.drain(config.drainMs);
+      await application.drain(config.drainMs);
       await stores.close();
     },
   };
 }
-
-/** How long open streams get after the drain to deliver their last events. */
-const STREAM_FLUSH_MS = 5_000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -148,7 +129,7 @@ export async function startServer(config: Config, options: AppOptions = {}): Pro
       await app.drain();
       // Every run has written its `end` by now; give the streams carrying it time to deliver it and
       // close cleanly. Only a stream still tailing a run on another replica is cut at the bound.
-      await Promise.race([closed, delay(STREAM_FLUSH_MS)]);
+      await Promise.race([closed, delay(config.streamFlushMs)]);
       listening.destroy();
       await closed;
       await app.close();

@@ -24,7 +24,7 @@ if (!server.app.authEnabled) {
   );
 }
 logger.info(
-  { url: server.url, store: config.store, assistants: server.app.graphs.ids(), replica_id: server.app.replicaId },
+  { url: server.url, store: config.store, assistants: server.app.application.graphs.ids(), replica_id: server.app.replicaId },
   `agent-runs listening on ${server.url}`,
 );
 

@@ -60,8 +60,9 @@ describe("grpc-js over h2c", () => {
     expect(kinds[0]).toBe("metadata");
     expect(kinds.at(-1)).toBe("end");
 
-    const cancelled = await unary<any, any>(client, "CancelRun", { run_id: runId });
-    expect(cancelled.run.status).toBe("RUN_STATUS_SUCCESS");
+    // The run already ended: FAILED_PRECONDITION (gRPC code 9), as DeerFlow answers 409.
+    const refused = await unary<any, any>(client, "CancelRun", { run_id: runId }).catch((e: { code: number }) => e);
+    expect((refused as { code: number }).code).toBe(9);
   });
 
   it("StreamRun streams metadata first and end last", async () => {

@@ -100,7 +100,7 @@ describe("failed runs in the logs", () => {
     await expect.poll(() => t.server.app.stores.runs.listByThread(threadId, ["running"]).then((r) => r.length)).toBe(1);
     const [running] = await t.server.app.stores.runs.listByThread(threadId, ["running"]);
     await t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput("newer"), multitaskStrategy: MultitaskStrategy.ROLLBACK } });
-    expect((await first).code).toBe(Code.Aborted);
+    expect(((await first) as ConnectError).code).toBe(Code.Aborted);
     const line = lines.find((l) => l["request_id"] === "rolled-back");
     expect(line).toMatchObject({ method: "WaitRun", code: "aborted", run_id: running!.runId });
   });

@@ -4,7 +4,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createMemoryStores } from "../src/stores/memory.js";
 import { openMongoStores } from "../src/stores/mongo/index.js";
-import { DuplicateError, type RunRecord, type Stores } from "../src/stores/types.js";
+import { DuplicateError } from "../src/domain/errors.js";
+import type { RunRecord } from "../src/domain/records.js";
+import type { Stores } from "../src/stores/types.js";
 import { newRun } from "./helpers/records.js";
 
 const factories: Array<[string, () => Promise<Stores>]> = [
@@ -124,7 +126,7 @@ describe.each(factories)("%s store", (_name, factory) => {
       const threadId = randomUUID();
       const batches = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
-          stores.events.append(threadId, `run-${i % 2}`, Array.from({ length: 5 }, (_, j) => ({ kind: "part" as const, mode: "custom" as const, data: { i, j } }))),
+          stores.events.append(threadId, `run-${i % 2}`, Array.from({ length: 5 }, (_, j) => ({ kind: "part" as const, mode: "custom" as const, namespace: [], data: { i, j } }))),
         ),
       );
       const seqs = batches.flat().map((e) => e.seq).sort((a, b) => a - b);
@@ -136,15 +138,15 @@ describe.each(factories)("%s store", (_name, factory) => {
       const threadId = randomUUID();
       const runId = randomUUID();
       await stores.events.append(threadId, runId, [
-        { kind: "metadata", data: { run_id: runId } },
+        { kind: "metadata", data: { run_id: runId, thread_id: threadId, assistant_id: "demo" } },
         { kind: "message", data: { id: "m1", type: "human", content: "x" } },
-        { kind: "part", mode: "values", data: { "a.b": 1, $set: 2 } },
+        { kind: "part", mode: "values", namespace: [], data: { "a.b": 1, $set: 2 } },
         { kind: "end", data: { status: "success" } },
       ]);
       const all = await stores.events.listRunEvents(runId, 0, 100);
       expect(all.map((e) => [e.seq, e.kind])).toEqual([[1, "metadata"], [3, "part"], [4, "end"]]);
       expect(all[1]!.data).toEqual({ "a.b": 1, $set: 2 });
-      expect(all[1]!.mode).toBe("values");
+      expect(all[1]!.kind === "part" && all[1]!.mode).toBe("values");
       expect((await stores.events.listRunEvents(runId, 1, 1)).map((e) => e.seq)).toEqual([3]);
       expect((await stores.events.listRunEvents(runId, 0, 1))[0]?.seq).toBe(1);
       expect(await stores.events.hasMessage(runId, "m1")).toBe(true);
@@ -177,7 +179,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     it("deletes a run's rows", async () => {
       const threadId = randomUUID();
       const runId = randomUUID();
-      await stores.events.append(threadId, runId, [{ kind: "metadata", data: {} }, { kind: "message", data: { id: "x" } }]);
+      await stores.events.append(threadId, runId, [{ kind: "metadata", data: { run_id: runId, thread_id: threadId, assistant_id: "demo" } }, { kind: "message", data: { id: "x" } }]);
       await stores.events.deleteRun(runId);
       expect(await stores.events.listRunEvents(runId, 0, 10)).toEqual([]);
       expect((await stores.events.pageMessages(runId, { limit: 10 })).rows).toEqual([]);

@@ -7,8 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
-import type { Authenticator } from "../server/interceptors.js";
-import { LOCAL_CALLER, PERMISSIONS, type Caller, type Permission } from "./caller.js";
+import { LOCAL_CALLER, PERMISSIONS, type Authenticator, type Caller, type Permission } from "./caller.js";
 
 export interface ApiKeyConfig {
   /** The key itself, or its hex SHA-256 in `key_sha256` so the file holds no secret. */

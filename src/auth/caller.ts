@@ -1,5 +1,6 @@
-// Who is calling, and what they may do. Interceptors in this folder put the
-// caller into the request context; handlers only ask for a permission.
+// Who is calling, and what they may do. The auth interceptor resolves the
+// caller and checks the method's permission (src/auth/access.ts) before any
+// handler runs; handlers only read who the caller is.
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 
 export const PERMISSIONS = ["runs:create", "runs:read", "runs:cancel", "feedback:write"] as const;
@@ -10,17 +11,17 @@ export interface Caller {
   permissions: ReadonlySet<Permission>;
 }
 
+/** Resolves the caller from request headers; null means no credentials were given. */
+export type Authenticator = (headers: Headers) => Promise<Caller | null>;
+
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "the authenticated caller" });
 
 /** The single user of a server without auth configured. */
 export const LOCAL_CALLER: Caller = { userId: "local", permissions: new Set(PERMISSIONS) };
 
-/** The caller, if they hold `permission`; PERMISSION_DENIED otherwise. */
-export function authorize(ctx: HandlerContext, permission: Permission): Caller {
+/** The caller the auth interceptor admitted; a handler reached without one is a wiring bug, refused as such. */
+export function callerOf(ctx: HandlerContext): Caller {
   const caller = ctx.values.get(callerKey);
   if (!caller) throw new ConnectError("missing credentials", Code.Unauthenticated);
-  if (!caller.permissions.has(permission)) {
-    throw new ConnectError(`permission "${permission}" is required`, Code.PermissionDenied);
-  }
   return caller;
 }

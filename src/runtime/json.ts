@@ -2,7 +2,7 @@
 // LangGraph Platform serializes it: messages become {type, content, id, ...},
 // callbacks and functions are dropped, non-finite numbers become null.
 import { isBaseMessage, type BaseMessage } from "@langchain/core/messages";
-import { isJsonObject, type JsonObject, type JsonValue } from "../stores/types.js";
+import { isJsonObject, type JsonObject, type JsonValue } from "../domain/records.js";
 
 export { isJsonObject };
 

@@ -1,27 +1,25 @@
 // Server interceptors: who is calling, and errors a client may see.
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { callerKey, type Caller } from "../auth/caller.js";
+import { METHOD_ACCESS, methodKey, type Access } from "../auth/access.js";
+import { callerKey, type Authenticator } from "../auth/caller.js";
 import { toRpcError } from "../service/errors.js";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
-import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
-
-/** Resolves the caller from request headers; null means no valid credentials. */
-export type Authenticator = (headers: Headers) => Promise<Caller | null>;
 
 /**
- * Services anyone may call (probes, tooling). Credentials sent to them are not
- * even checked: a stale or garbage token (or a slow JWKS fetch) must never
- * fail a health probe, and these handlers never ask who is calling.
+ * Checks every call against the access table before any handler runs: public
+ * methods pass without looking at credentials; others need a caller holding
+ * the method's permission; a method missing from the table is refused.
  */
-export const PUBLIC_SERVICES: ReadonlySet<string> = new Set([Health.typeName, ServerReflection.typeName, ServerReflectionV1Alpha.typeName]);
-
-export function authInterceptor(authenticate: Authenticator, publicServices = PUBLIC_SERVICES): Interceptor {
+export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap<string, Access> = METHOD_ACCESS): Interceptor {
   return (next) => async (req) => {
-    if (publicServices.has(req.service.typeName)) return next(req);
+    const key = methodKey(req.service.typeName, req.method.name);
+    const needed = access.get(key);
+    if (needed === undefined) throw new ConnectError(`${key} has no access rule; refusing it`, Code.PermissionDenied);
+    if (needed === "public") return next(req);
     const caller = await authenticate(req.header);
-    if (caller) req.contextValues.set(callerKey, caller);
+    if (!caller) throw new ConnectError("missing credentials", Code.Unauthenticated);
+    if (!caller.permissions.has(needed)) throw new ConnectError(`permission "${needed}" is required`, Code.PermissionDenied);
+    req.contextValues.set(callerKey, caller);
     return next(req);
   };
 }

@@ -1,4 +1,4 @@
-// Store records to protobuf messages.
+// Domain records and events to protobuf messages.
 import { create, fromJson } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
@@ -14,15 +14,8 @@ import {
   type RunEvent,
   type RunMessage,
 } from "../../gen/agentruns/v1/runs_pb.js";
-import { isJsonObject } from "../runtime/json.js";
-import type {
-  FeedbackRecord,
-  MultitaskStrategyName,
-  RunRecord,
-  RunStatus as RunStatusName,
-  StoredEvent,
-  StreamModeName,
-} from "../stores/types.js";
+import type { FeedbackRecord, MultitaskStrategyName, RunRecord, RunStatus as RunStatusName, StreamModeName } from "../domain/records.js";
+import type { StoredMessage, StoredStreamEvent } from "../domain/events.js";
 
 export const RUN_STATUS: Record<RunStatusName, RunStatus> = {
   pending: RunStatus.PENDING,
@@ -65,52 +58,31 @@ export function runToProto(run: RunRecord): Run {
   });
 }
 
-function text(data: unknown, key: string): string {
-  return isJsonObject(data) && typeof data[key] === "string" ? (data[key] as string) : "";
-}
-
-export function eventToProto(event: StoredEvent): RunEvent {
+export function eventToProto(event: StoredStreamEvent): RunEvent {
   const eventId = BigInt(event.seq);
   switch (event.kind) {
-    case "metadata":
-      return create(RunEventSchema, {
-        eventId,
-        kind: {
-          case: "metadata",
-          value: { runId: event.runId, threadId: event.threadId, assistantId: text(event.data, "assistant_id") },
-        },
-      });
+    case "metadata": {
+      const { run_id: runId, thread_id: threadId, assistant_id: assistantId } = event.data;
+      return create(RunEventSchema, { eventId, kind: { case: "metadata", value: { runId, threadId, assistantId } } });
+    }
     case "error":
-      return create(RunEventSchema, {
-        eventId,
-        kind: { case: "error", value: { name: text(event.data, "name"), message: text(event.data, "message") } },
-      });
+      return create(RunEventSchema, { eventId, kind: { case: "error", value: { name: event.data.name, message: event.data.message } } });
     case "end":
+      return create(RunEventSchema, { eventId, kind: { case: "end", value: { status: RUN_STATUS[event.data.status] } } });
+    case "part":
       return create(RunEventSchema, {
         eventId,
-        kind: { case: "end", value: { status: RUN_STATUS[text(event.data, "status") as RunStatusName] ?? RunStatus.UNSPECIFIED } },
-      });
-    default:
-      return create(RunEventSchema, {
-        eventId,
-        kind: {
-          case: "part",
-          value: {
-            mode: event.mode ? STREAM_MODE[event.mode] : StreamMode.UNSPECIFIED,
-            data: fromJson(ValueSchema, event.data),
-            namespace: event.namespace ?? [],
-          },
-        },
+        kind: { case: "part", value: { mode: STREAM_MODE[event.mode], data: fromJson(ValueSchema, event.data), namespace: event.namespace } },
       });
   }
 }
 
-export function messageToProto(row: StoredEvent): RunMessage {
+export function messageToProto(row: StoredMessage): RunMessage {
   return create(RunMessageSchema, {
     seq: BigInt(row.seq),
     runId: row.runId,
     threadId: row.threadId,
-    message: isJsonObject(row.data) ? row.data : { value: row.data },
+    message: row.data,
     createTime: timestampFromDate(row.createdAt),
   });
 }

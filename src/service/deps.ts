@@ -1,30 +1,15 @@
-// What the RPC handlers need, injected by closure (see routes.ts).
+// What the RPC handlers need, injected by closure (see routes.ts): the
+// application's use cases and the adapter's own counters. No store, no runtime.
 import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import type { GraphRegistry } from "../runtime/graphs.js";
-import type { RunRuntime } from "../runtime/runtime.js";
-import type { RunRecord, Stores } from "../stores/types.js";
-import type { Caller } from "../auth/caller.js";
-import { runNotFound } from "./errors.js";
-import { requireId } from "./validate.js";
+import type { Application } from "../application/index.js";
+import type { RunRecord } from "../domain/records.js";
 
 export interface ServiceDeps {
-  stores: Stores;
-  graphs: GraphRegistry;
-  runtime: RunRuntime;
-  /** Idle time after which a stream gets a heartbeat. */
-  heartbeatMs: number;
+  app: Application;
   /** Counts streams open on this replica (metrics, drain). */
   streams: { open: number };
   /** Counts events sent to stream clients (metrics). */
   eventsSent?: { inc(): void };
-}
-
-/** The caller's run, or NOT_FOUND: another user's run is indistinguishable from none. */
-export async function loadRun(deps: ServiceDeps, field: string, runId: string, caller: Caller): Promise<RunRecord> {
-  requireId(field, runId);
-  const run = await deps.stores.runs.get(runId);
-  if (!run || run.userId !== caller.userId) throw runNotFound(runId);
-  return run;
 }
 
 /**

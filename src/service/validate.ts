@@ -1,6 +1,5 @@
 // Request validation: every check names the field it refuses, in the proto's
 // snake_case path, so a client in any language can tell what to fix.
-import { Code } from "@connectrpc/connect";
 import { coerceMessageLikeToMessage } from "@langchain/core/messages";
 import {
   CancelAction,
@@ -10,18 +9,12 @@ import {
   type RunCreate,
 } from "../../gen/agentruns/v1/runs_pb.js";
 import type { GraphRegistry } from "../runtime/graphs.js";
-import type { RunSpec } from "../runtime/runtime.js";
-import type {
-  CancelActionName,
-  JsonObject,
-  JsonValue,
-  MessagePageQuery,
-  MultitaskStrategyName,
-  OnDisconnectName,
-  StreamModeName,
-} from "../stores/types.js";
-import { isJsonObject } from "../stores/types.js";
-import { invalidArgument, rpcError } from "./errors.js";
+import type { RunSpec } from "../application/index.js";
+import { AssistantNotFoundError } from "../domain/errors.js";
+import type { CancelActionName, JsonObject, JsonValue, MultitaskStrategyName, OnDisconnectName, StreamModeName } from "../domain/records.js";
+import type { MessagePageQuery } from "../domain/events.js";
+import { isJsonObject } from "../domain/records.js";
+import { invalidArgument } from "./errors.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** DeerFlow's canonical thread ids (UUIDs are a subset): threads created there move over as they are. */
@@ -103,14 +96,8 @@ export function parseRunCreate(run: RunCreate | undefined, graphs: GraphRegistry
   if (run.assistantId === "") throw invalidArgument("run.assistant_id", "required");
   requireId("run.assistant_id", run.assistantId);
   const graph = graphs.get(run.assistantId);
-  if (!graph) {
-    throw rpcError(
-      Code.NotFound,
-      "ASSISTANT_NOT_FOUND",
-      `run.assistant_id: assistant "${run.assistantId}" is not registered (known: ${graphs.ids().join(", ")})`,
-      { assistant_id: run.assistantId },
-    );
-  }
+  if (!graph) throw new AssistantNotFoundError("run.assistant_id", run.assistantId, graphs.ids());
+
   const given = run.threadId === "" ? null : threadId("run.thread_id", run.threadId);
   const command = optionalObject("run.command", run.command);
   const input = optionalObject("run.input", run.input);

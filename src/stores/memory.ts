@@ -1,8 +1,9 @@
 // The embedded store: everything in process memory, nothing to install.
-import { ACTIVE_STATUSES, DuplicateError, StoreFullError, isJsonObject, type RunRecord, type RunStatus, type RunStore } from "./types.js";
-import type { EventStore, FeedbackRecord, FeedbackStore, MessagePage, MessagePageQuery, NewEvent } from "./types.js";
-import type { StoredEvent, Stores, ThreadRecord, ThreadStore } from "./types.js";
-import { firstAfter } from "./seq.js";
+import { ACTIVE_STATUSES, isJsonObject, type FeedbackRecord, type RunRecord, type RunStatus, type ThreadRecord } from "../domain/records.js";
+import { DuplicateError, StoreFullError } from "../domain/errors.js";
+import { isStoredMessage, type MessagePage, type MessagePageQuery, type NewEvent, type StoredEvent, type StoredMessage, type StoredStreamEvent } from "../domain/events.js";
+import type { EventStore, FeedbackStore, RunStore, Stores, ThreadStore } from "./types.js";
+import { firstAfter } from "../domain/seq.js";
 
 class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -153,10 +154,16 @@ class MemoryThreadStore implements ThreadStore {
   }
 }
 
+function pushTo<T>(index: Map<string, T[]>, runId: string, row: T): void {
+  let rows = index.get(runId);
+  if (!rows) index.set(runId, (rows = []));
+  rows.push(row);
+}
+
 class MemoryEventStore implements EventStore {
   readonly lastSeq = new Map<string, number>();
-  private readonly runEvents = new Map<string, StoredEvent[]>();
-  private readonly runMessages = new Map<string, StoredEvent[]>();
+  private readonly runEvents = new Map<string, StoredStreamEvent[]>();
+  private readonly runMessages = new Map<string, StoredMessage[]>();
 
   /** Keys among the run's last rows: a retried append only ever repeats the tail. */
   private storedKeys(runId: string, window: number): Set<string> {
@@ -175,15 +182,13 @@ class MemoryEventStore implements EventStore {
     const stored = fresh.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
     this.lastSeq.set(threadId, seq);
     for (const row of stored) {
-      const index = row.kind === "message" ? this.runMessages : this.runEvents;
-      let rows = index.get(runId);
-      if (!rows) index.set(runId, (rows = []));
-      rows.push(row);
+      if (isStoredMessage(row)) pushTo(this.runMessages, runId, row);
+      else pushTo(this.runEvents, runId, row);
     }
     return stored;
   }
 
-  async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+  async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredStreamEvent[]> {
     const rows = this.runEvents.get(runId);
     if (!rows) return [];
     const start = firstAfter(rows, afterSeq);
@@ -203,7 +208,7 @@ class MemoryEventStore implements EventStore {
   }
 
   async hasMessage(runId: string, messageId: string): Promise<boolean> {
-    return (this.runMessages.get(runId) ?? []).some((row) => isJsonObject(row.data) && row.data["id"] === messageId);
+    return (this.runMessages.get(runId) ?? []).some((row) => row.data["id"] === messageId);
   }
 
   async deleteRun(runId: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Store records for tests that talk to the stores directly.
 import { randomUUID } from "node:crypto";
-import type { RunRecord } from "../../src/stores/types.js";
+import type { RunRecord } from "../../src/domain/records.js";
 
 /** A pending run of the demo assistant on a new thread; user JSON has '.' and '$' keys on purpose. */
 export function newRun(overrides: Partial<RunRecord> = {}): RunRecord {

@@ -1,13 +1,13 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
-import { authorize } from "../../auth/caller.js";
+import { callerOf } from "../../auth/caller.js";
 import { runToProto } from "../convert.js";
-import { loadRun, type ServiceDeps } from "../deps.js";
+import type { ServiceDeps } from "../deps.js";
+import { requireId } from "../validate.js";
 
 export function getRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["getRun"] {
   return async (req, ctx) => {
-    const caller = authorize(ctx, "runs:read");
-    const run = await loadRun(deps, "run_id", req.runId, caller);
+    const run = await deps.app.runs.get(requireId("run_id", req.runId), callerOf(ctx).userId);
     return { run: runToProto(run) };
   };
 }

@@ -1,18 +1,15 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
-import { authorize } from "../../auth/caller.js";
+import { callerOf } from "../../auth/caller.js";
 import { setRunHeaders, type ServiceDeps } from "../deps.js";
-import { runEvents } from "../stream.js";
+import { streamPayloads } from "../stream.js";
 import { parseRunCreate } from "../validate.js";
 
 export function streamRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["streamRun"] {
   return async function* (req, ctx) {
-    const caller = authorize(ctx, "runs:create");
-    const spec = parseRunCreate(req.run, deps.graphs);
-    const run = await deps.runtime.create(spec, caller.userId);
+    const spec = parseRunCreate(req.run, deps.app.graphs);
+    const { run, events } = await deps.app.runs.stream(spec, callerOf(ctx).userId, ctx.signal);
     setRunHeaders(ctx, run);
-    for await (const payload of runEvents(deps, run, 0, ctx, spec.kwargs.onDisconnect === "cancel")) {
-      yield { payload };
-    }
+    for await (const payload of streamPayloads(deps, events)) yield { payload };
   };
 }

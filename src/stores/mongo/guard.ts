@@ -2,7 +2,7 @@
 // StoreUnavailableError (UNAVAILABLE to clients) within the configured time,
 // never a hang. Duplicate keys surface as DuplicateError where asked.
 import { MongoError } from "mongodb";
-import { StoreUnavailableError } from "../types.js";
+import { StoreUnavailableError } from "../../domain/errors.js";
 
 const UNAVAILABLE_NAMES = new Set([
   "MongoNetworkError",

@@ -1,6 +1,6 @@
 // Rides out a database outage: retries a call that failed with
 // StoreUnavailableError, with backoff, for at most `budgetMs`.
-import { StoreUnavailableError } from "../stores/types.js";
+import { StoreUnavailableError } from "../domain/errors.js";
 
 export async function retryUnavailable<T>(call: () => Promise<T>, budgetMs: number, onRetry?: (error: unknown) => void): Promise<T> {
   const deadline = Date.now() + budgetMs;

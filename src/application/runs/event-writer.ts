@@ -2,9 +2,10 @@
 // while the previous append is in flight (a group commit), and wakes local
 // readers after each batch is stored. Every row carries an idempotency key,
 // so a batch retried after a database hiccup is stored exactly once.
-import type { EventStore, NewEvent, StoredEvent } from "../stores/types.js";
+import type { EventStore } from "../../stores/types.js";
+import type { NewEvent, StoredEvent } from "../../domain/events.js";
 import type { EventBus } from "./event-bus.js";
-import { retryUnavailable } from "./retry.js";
+import { retryUnavailable } from "../../stores/retry.js";
 
 export class EventWriter {
   private queue: NewEvent[] = [];

@@ -1,5 +1,5 @@
-// Binary search over rows kept ascending by seq (memory store, run buffers).
-import type { StoredEvent } from "./types.js";
+// Binary search over rows kept ascending by seq (memory store, run caches).
+import type { StoredEvent } from "./events.js";
 
 /** Index of the first row with seq > afterSeq. */
 export function firstAfter(rows: readonly StoredEvent[], afterSeq: number): number {
@@ -14,7 +14,7 @@ export function firstAfter(rows: readonly StoredEvent[], afterSeq: number): numb
 }
 
 /** At most `limit` rows with seq > afterSeq. */
-export function sliceAfter(rows: readonly StoredEvent[], afterSeq: number, limit: number): StoredEvent[] {
+export function sliceAfter<T extends StoredEvent>(rows: readonly T[], afterSeq: number, limit: number): T[] {
   const start = firstAfter(rows, afterSeq);
   return rows.slice(start, start + limit);
 }

@@ -1,0 +1,59 @@
+// The application core under every protocol: the use cases for runs and
+// feedback that the adapters (Connect handlers, later the HTTP API) call, and
+// nothing else. Built from its dependencies by closure.
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { Logger } from "pino";
+import type { GraphRegistry } from "../runtime/graphs.js";
+import type { Stores } from "../stores/types.js";
+import { feedbackUseCases, type FeedbackUseCases } from "./feedback.js";
+import type { RunsOptions } from "./runs/context.js";
+import { RunsCore } from "./runs/core.js";
+import { EventBus } from "./runs/event-bus.js";
+import { EventCache } from "./runs/event-cache.js";
+import { LiveRuns } from "./runs/live-runs.js";
+import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
+
+export type { RunSpec } from "./runs/create-run.js";
+export type { TailItem } from "./runs/tail.js";
+
+export interface ApplicationDeps {
+  stores: Stores;
+  graphs: GraphRegistry;
+  checkpointer: BaseCheckpointSaver;
+  logger: Logger;
+  runs: RunsOptions;
+  /** Idle time after which a stream gets a heartbeat. */
+  heartbeatMs: number;
+}
+
+export interface Application {
+  runs: RunUseCases;
+  feedback: FeedbackUseCases;
+  graphs: GraphRegistry;
+  /** Runs executing on this replica. */
+  activeRunCount(): number;
+  /** Stops taking runs; live ones get `graceMs` to finish, then are interrupted. */
+  drain(graceMs: number): Promise<void>;
+}
+
+export function createApplication(deps: ApplicationDeps): Application {
+  const ctx = {
+    stores: deps.stores,
+    graphs: deps.graphs,
+    checkpointer: deps.checkpointer,
+    logger: deps.logger,
+    options: deps.runs,
+    bus: new EventBus(),
+    cache: new EventCache(),
+    live: new LiveRuns(),
+  };
+  const core = new RunsCore(ctx);
+  const runs = runUseCases(ctx, core, deps.heartbeatMs);
+  return {
+    runs,
+    feedback: feedbackUseCases(deps.stores, runs),
+    graphs: deps.graphs,
+    activeRunCount: () => core.activeRunCount,
+    drain: (graceMs) => core.drain(graceMs),
+  };
+}

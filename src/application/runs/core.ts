@@ -1,0 +1,75 @@
+// The run life cycle, assembled: creation, scheduling, execution, cancel,
+// leases and tails, over one shared context. Any replica can serve any run:
+// everything shared lives in the stores; the in-process parts (live runs,
+// event cache, bus) only make the local path fast.
+import { ShuttingDownError } from "../../domain/errors.js";
+import { isJsonObject, type CancelActionName, type JsonObject, type RunRecord } from "../../domain/records.js";
+import { Canceller } from "./canceller.js";
+import type { RunsContext } from "./context.js";
+import { RunCreator, type RunSpec } from "./create-run.js";
+import { Finisher } from "./finisher.js";
+import { LeaseKeeper } from "./lease-keeper.js";
+import { Scheduler } from "./scheduler.js";
+import { findGap, tailRun, type TailItem } from "./tail.js";
+import { toJson } from "../../runtime/json.js";
+
+export class RunsCore {
+  private readonly creator: RunCreator;
+  private readonly canceller: Canceller;
+  private readonly leases: LeaseKeeper;
+  private draining = false;
+
+  constructor(private readonly ctx: RunsContext) {
+    const finisher = new Finisher(ctx);
+    const scheduler = new Scheduler(ctx, finisher);
+    this.canceller = new Canceller(ctx, finisher);
+    this.creator = new RunCreator(ctx, scheduler, this.canceller);
+    this.leases = new LeaseKeeper(ctx, finisher, scheduler);
+  }
+
+  get activeRunCount(): number {
+    return this.ctx.live.size;
+  }
+
+  create(spec: RunSpec, userId: string): Promise<RunRecord> {
+    if (this.draining) throw new ShuttingDownError();
+    return this.creator.create(spec, userId);
+  }
+
+  cancel(run: RunRecord, action: CancelActionName, wait: boolean, signal?: AbortSignal): Promise<RunRecord | null> {
+    return this.canceller.cancel(run, action, wait, signal);
+  }
+
+  waitForEnd(runId: string, signal?: AbortSignal): Promise<RunRecord | null> {
+    return this.canceller.waitForEnd(runId, signal);
+  }
+
+  tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
+    return tailRun(this.ctx, runId, afterSeq, heartbeatMs, signal);
+  }
+
+  findGap(runId: string, lastEventId: number): Promise<{ firstAvailable: number } | null> {
+    return findGap(this.ctx, runId, lastEventId);
+  }
+
+  /** The thread's state values, from the checkpointer. */
+  async stateValues(run: RunRecord): Promise<JsonObject> {
+    const registered = this.ctx.graphs.get(run.assistantId);
+    if (!registered) return {};
+    const state = await registered.graph.getState({ configurable: { thread_id: run.threadId } });
+    const values = toJson(state.values);
+    return isJsonObject(values) ? values : { value: values };
+  }
+
+  /** Stops taking runs, interrupts live ones after `graceMs`, waits for them. */
+  async drain(graceMs: number): Promise<void> {
+    this.draining = true;
+    this.leases.stop();
+    const finished = Promise.allSettled(this.ctx.live.all().map((l) => l.done));
+    const timer = setTimeout(() => {
+      for (const live of this.ctx.live.all()) this.ctx.live.stop(live, "interrupt");
+    }, graceMs);
+    await finished;
+    clearTimeout(timer);
+  }
+}

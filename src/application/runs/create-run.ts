@@ -1,0 +1,99 @@
+// Creating a run: its thread (created for the caller, or the caller's own),
+// the per-user limit, the multitask decision, its record and metadata event,
+// and its start or its place in the thread's queue.
+import { randomUUID } from "node:crypto";
+import { isStreamEvent } from "../../domain/events.js";
+import { ThreadBusyError, ThreadNotFoundError, TooManyRunsError } from "../../domain/errors.js";
+import { ACTIVE_STATUSES, type JsonObject, type MultitaskStrategyName, type RunKwargs, type RunRecord } from "../../domain/records.js";
+import { withMessageIds } from "../../runtime/messages.js";
+import { admit } from "./admission.js";
+import type { Canceller } from "./canceller.js";
+import type { RunsContext } from "./context.js";
+import type { Scheduler } from "./scheduler.js";
+
+/** A validated request for a new run. */
+export interface RunSpec {
+  assistantId: string;
+  threadId: string | null;
+  metadata: JsonObject;
+  multitaskStrategy: MultitaskStrategyName;
+  kwargs: RunKwargs;
+}
+
+function newRunRecord(spec: RunSpec, threadId: string, userId: string): RunRecord {
+  const now = new Date();
+  return {
+    runId: randomUUID(),
+    threadId,
+    assistantId: spec.assistantId,
+    userId,
+    status: "pending",
+    metadata: spec.metadata,
+    multitaskStrategy: spec.multitaskStrategy,
+    kwargs: withMessageIds(spec.kwargs),
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    ownerId: null,
+    leaseUntil: null,
+    cancelRequested: null,
+  };
+}
+
+export class RunCreator {
+  constructor(
+    private readonly ctx: RunsContext,
+    private readonly scheduler: Scheduler,
+    private readonly canceller: Canceller,
+  ) {}
+
+  /** Creates a run and starts or queues it. Returns the record as created (status pending). */
+  async create(spec: RunSpec, userId: string): Promise<RunRecord> {
+    const { stores, options } = this.ctx;
+    const threadId = spec.threadId ?? randomUUID();
+    const thread = await stores.threads.ensure(threadId, userId);
+    if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
+    if (options.maxActiveRunsPerUser > 0 && (await stores.runs.countActiveByUser(userId)) >= options.maxActiveRunsPerUser) {
+      throw new TooManyRunsError(options.maxActiveRunsPerUser);
+    }
+    const run = newRunRecord(spec, threadId, userId);
+    const others = await stores.runs.listByThread(threadId, ACTIVE_STATUSES);
+    const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
+    if (admission.kind === "refuse") throw new ThreadBusyError(threadId);
+    await stores.runs.insert(run);
+    if (admission.kind === "claim" && !(await stores.threads.acquire(threadId, run.runId))) {
+      await stores.runs.delete(run.runId);
+      throw new ThreadBusyError(threadId);
+    }
+    try {
+      await this.start(run, admission);
+    } catch (error) {
+      await this.abandon(run);
+      throw error;
+    }
+    return run;
+  }
+
+  private async start(run: RunRecord, admission: ReturnType<typeof admit>): Promise<void> {
+    const { stores, bus } = this.ctx;
+    const data = { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId };
+    const events = await stores.events.append(run.threadId, run.runId, [{ kind: "metadata", data }]);
+    bus.notify(run.runId);
+    if (admission.kind === "queue" && admission.action) {
+      for (const other of admission.cancel) await this.canceller.cancel(other, admission.action, false);
+    }
+    // The run's events so far are the metadata row just written: no need to read them back.
+    const seed = { runId: run.runId, events: events.filter(isStreamEvent) };
+    if (admission.kind === "claim") await this.scheduler.startClaimed(run, seed);
+    else await this.scheduler.scheduleNext(run.threadId, seed);
+  }
+
+  /** The caller gets the error; the run must not keep the thread (best effort: the database may be down). */
+  private async abandon(run: RunRecord): Promise<void> {
+    if (this.ctx.live.has(run.runId)) return;
+    const { stores } = this.ctx;
+    const failed = { name: "RunNotStarted", message: "the run could not be started" };
+    await stores.runs.update(run.runId, { status: "error", error: failed, updatedAt: new Date() }, ["pending"]).catch(() => null);
+    await stores.threads.release(run.threadId, run.runId).catch(() => undefined);
+  }
+}

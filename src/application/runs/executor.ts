@@ -1,0 +1,72 @@
+// Executes one run on LangGraph and records what it streams: its input
+// messages, the stream parts the client asked for, the messages the nodes
+// return, and its failure. The outcome says how it ended; recording that is
+// the finisher's job.
+import { RunCancelledError } from "../../domain/errors.js";
+import type { RunError, RunStatus } from "../../domain/records.js";
+import { graphCall, splitChunk } from "../../runtime/graph-call.js";
+import { streamGraph } from "../../runtime/graph-stream.js";
+import { toJson } from "../../runtime/json.js";
+import { inputMessages, updateMessages } from "../../runtime/messages.js";
+import type { RunsContext } from "./context.js";
+import { EventWriter } from "./event-writer.js";
+import type { LiveRun } from "./live-runs.js";
+
+export interface RunOutcome {
+  status: RunStatus;
+  error: RunError | null;
+  /** The thread's checkpoint before the run: where a rollback returns to. */
+  baseCheckpointId: string | null;
+  writer: EventWriter;
+}
+
+export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOutcome> {
+  const { run, abort } = live;
+  const writer = new EventWriter(
+    ctx.stores.events,
+    ctx.bus,
+    run.threadId,
+    run.runId,
+    ctx.options.storeRetryMs,
+    (error) => {
+      ctx.logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
+      abort.abort(error);
+    },
+    (rows) => ctx.cache.add(run.runId, rows),
+  );
+  let baseCheckpointId: string | null = null;
+  try {
+    const registered = ctx.graphs.get(run.assistantId);
+    if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
+    // The checkpointer's latest tuple is enough to roll back to (getState would also plan tasks).
+    const before = await ctx.checkpointer.getTuple({ configurable: { thread_id: run.threadId, checkpoint_ns: "" } });
+    baseCheckpointId = (before?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
+    for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
+    const call = graphCall(run, abort.signal);
+    await streamGraph(registered.graph, call.input, call.options, (chunk) => {
+      const [namespace, mode, data] = splitChunk(chunk, run.kwargs.streamSubgraphs);
+      if (mode === "updates" && namespace.length === 0) {
+        for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
+      }
+      if (call.wanted.has(mode as never)) writer.add({ kind: "part", mode: mode as never, namespace, data: toJson(data) });
+    });
+    return { status: "success", error: null, baseCheckpointId, writer };
+  } catch (thrown) {
+    if (abort.signal.aborted && abort.signal.reason instanceof RunCancelledError) {
+      return { status: "interrupted", error: null, baseCheckpointId, writer };
+    }
+    const error = describeFailure(abort.signal.aborted ? abort.signal.reason : thrown);
+    writer.add({ kind: "error", data: error });
+    return { status: "error", error, baseCheckpointId, writer };
+  }
+}
+
+function describeFailure(reason: unknown): RunError {
+  if (reason instanceof Error) return { name: String(reason.name), message: String(reason.message) };
+  try {
+    return { name: "Error", message: String(reason) };
+  } catch {
+    // e.g. `throw Object.create(null)`: String() itself throws, and the run must still end.
+    return { name: "Error", message: "the graph threw a value that cannot be converted to text" };
+  }
+}

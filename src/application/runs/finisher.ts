@@ -1,0 +1,59 @@
+// Records how a run ended: its final status, its `end` event, and for a
+// rollback the thread's state put back and the run deleted with its events
+// and feedback. Rides out database outages within the retry budget.
+import type { CancelActionName, RunError, RunRecord, RunStatus } from "../../domain/records.js";
+import { retryUnavailable } from "../../stores/retry.js";
+import type { RunsContext } from "./context.js";
+import type { EventWriter } from "./event-writer.js";
+
+export class Finisher {
+  constructor(private readonly ctx: RunsContext) {}
+
+  /** Retries a call through a database outage, logging each retry. */
+  retry<T>(runId: string, call: () => Promise<T>): Promise<T> {
+    const { options, logger } = this.ctx;
+    return retryUnavailable(call, options.storeRetryMs, () => logger.warn({ run_id: runId }, "database unavailable; retrying"));
+  }
+
+  /** Stores a finished run's status and its end (or undoes it all, for a rollback). */
+  async finish(run: RunRecord, writer: EventWriter, ended: { status: RunStatus; error: RunError | null }, cancelAction: CancelActionName | null, baseCheckpointId: string | null): Promise<void> {
+    const { stores } = this.ctx;
+    try {
+      await writer.flush();
+    } catch {
+      // Already logged by the writer; the run still gets its final status below.
+    }
+    const finished = await this.retry(run.runId, () =>
+      stores.runs.update(run.runId, { ...ended, updatedAt: new Date(), ownerId: null, leaseUntil: null }, ["running"]),
+    );
+    if (cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
+    if (finished) await this.retry(run.runId, () => this.record(finished, cancelAction ?? "interrupt"));
+  }
+
+  /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
+  async record(run: RunRecord, action: CancelActionName): Promise<void> {
+    const { stores, bus, cache } = this.ctx;
+    const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
+    cache.add(run.runId, await stores.events.append(run.threadId, run.runId, [end]));
+    if (run.status === "interrupted" && action === "rollback") {
+      // Readers see the end first, then the run is gone.
+      bus.notify(run.runId);
+      await stores.feedback.deleteByRun(run.runId);
+      await stores.events.deleteRun(run.runId);
+      await stores.runs.delete(run.runId);
+    }
+    bus.notify(run.runId);
+  }
+
+  /** Puts the thread back to where it was before the run. */
+  private async rollbackState(run: RunRecord, baseCheckpointId: string | null): Promise<void> {
+    const registered = this.ctx.graphs.get(run.assistantId);
+    if (!registered) return;
+    if (baseCheckpointId === null) {
+      await this.ctx.checkpointer.deleteThread(run.threadId);
+      return;
+    }
+    // An empty update forked from the base checkpoint becomes the thread's latest state.
+    await registered.graph.updateState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } }, undefined);
+  }
+}

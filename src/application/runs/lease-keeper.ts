@@ -1,0 +1,94 @@
+// Leases: this replica renews its claim on the runs it executes (and picks up
+// cancel requests made on other replicas), marks runs of dead replicas
+// interrupted once their lease lapses, and now and then starts queued runs
+// whose scheduling was lost with a replica.
+import type { RunsContext } from "./context.js";
+import type { Finisher } from "./finisher.js";
+import type { Scheduler } from "./scheduler.js";
+
+const EXPIRED_BATCH = 50;
+/** Every how many ticks old pending runs are swept. */
+const SWEEP_EVERY = 10;
+
+export class LeaseKeeper {
+  private readonly timer: NodeJS.Timeout;
+  private ticking = false;
+  private ticks = 0;
+
+  constructor(
+    private readonly ctx: RunsContext,
+    private readonly finisher: Finisher,
+    private readonly scheduler: Scheduler,
+  ) {
+    const everyMs = Math.max(50, Math.min(1000, Math.floor(ctx.options.leaseMs / 3)));
+    this.timer = setInterval(() => void this.tick(), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.renewLeases();
+      await this.reapExpired();
+      if (++this.ticks % SWEEP_EVERY === 0) await this.sweepPending();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const { stores, live, options, logger } = this.ctx;
+    for (const running of live.all()) {
+      try {
+        const renewed = await stores.runs.update(running.run.runId, { leaseUntil: new Date(Date.now() + options.leaseMs) }, ["running"]);
+        if (renewed?.cancelRequested) live.stop(running, renewed.cancelRequested);
+      } catch (error) {
+        logger.warn({ err: error, run_id: running.run.runId }, "lease renewal failed");
+      }
+    }
+  }
+
+  /**
+   * Runs whose owner stopped renewing its lease (the replica died) are marked
+   * interrupted by whichever replica notices first, and their thread moves on.
+   */
+  private async reapExpired(): Promise<void> {
+    const { stores, live, logger } = this.ctx;
+    try {
+      const now = new Date();
+      for (const run of await stores.runs.listExpired(now, EXPIRED_BATCH)) {
+        if (live.has(run.runId)) continue;
+        const error = { name: "ReplicaLost", message: "the replica running this run stopped; its lease expired" };
+        const patch = { status: "interrupted" as const, error, updatedAt: new Date(), ownerId: null, leaseUntil: null };
+        const lost = await stores.runs.update(run.runId, patch, ["running"], now);
+        if (!lost) continue;
+        logger.warn({ run_id: run.runId, owner_id: run.ownerId }, "run lost with its replica: marked interrupted");
+        await this.finisher.record(lost, "interrupt");
+        await stores.threads.release(lost.threadId, lost.runId);
+        await this.scheduler.scheduleNext(lost.threadId);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, "reaping expired runs failed");
+    }
+  }
+
+  /**
+   * A queued run is started by whoever frees its thread; if that replica died
+   * in between, the run would wait forever. Try to start old pending runs
+   * whose thread is free (a no-op while the thread is busy).
+   */
+  private async sweepPending(): Promise<void> {
+    const { stores, options, logger } = this.ctx;
+    try {
+      const stale = await stores.runs.listPendingBefore(new Date(Date.now() - options.leaseMs), EXPIRED_BATCH);
+      for (const threadId of new Set(stale.map((r) => r.threadId))) await this.scheduler.scheduleNext(threadId);
+    } catch (error) {
+      logger.warn({ err: error }, "sweeping pending runs failed");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Starts runs: the next pending run of a thread once the thread is free, or a
+// run whose thread was just claimed. A started run executes here, records
+// how it ended, frees its thread and starts the thread's next run.
+import type { StoredStreamEvent } from "../../domain/events.js";
+import type { RunRecord } from "../../domain/records.js";
+import type { RunsContext } from "./context.js";
+import { executeRun } from "./executor.js";
+import type { Finisher } from "./finisher.js";
+import type { LiveRun } from "./live-runs.js";
+
+/** A run's stored events as its creator knows them, so starting it needs no read. */
+export interface RunEventsSeed {
+  runId: string;
+  events: StoredStreamEvent[];
+}
+
+const PRELOAD_EVENTS = 512;
+
+export class Scheduler {
+  constructor(
+    private readonly ctx: RunsContext,
+    private readonly finisher: Finisher,
+  ) {}
+
+  /** Starts the thread's oldest pending run if the thread is free. */
+  async scheduleNext(threadId: string, seed?: RunEventsSeed): Promise<void> {
+    const { stores } = this.ctx;
+    for (;;) {
+      const [next] = await stores.runs.listByThread(threadId, ["pending"]);
+      if (!next) return;
+      if (!(await stores.threads.acquire(threadId, next.runId))) return;
+      if (await this.startClaimed(next, seed)) return;
+    }
+  }
+
+  /** Starts a run whose thread this replica has just acquired; false if it was no longer pending. */
+  async startClaimed(run: RunRecord, seed?: RunEventsSeed): Promise<boolean> {
+    const { stores, options, live, cache, logger } = this.ctx;
+    const now = Date.now();
+    const running = await stores.runs.update(
+      run.runId,
+      { status: "running", ownerId: options.replicaId, leaseUntil: new Date(now + options.leaseMs), updatedAt: new Date(now) },
+      ["pending"],
+    );
+    if (!running) {
+      await stores.threads.release(run.threadId, run.runId);
+      return false;
+    }
+    const started = live.add(running);
+    try {
+      const known = seed?.runId === run.runId ? seed.events : null;
+      cache.start(run.runId, known ?? (await stores.events.listRunEvents(run.runId, 0, PRELOAD_EVENTS)));
+    } catch (error) {
+      logger.warn({ err: error, run_id: run.runId }, "could not preload run events; readers use the database");
+    }
+    started.done = this.runToEnd(started).catch((error: unknown) => {
+      logger.error({ err: error, run_id: run.runId }, "run bookkeeping failed");
+    });
+    return true;
+  }
+
+  private async runToEnd(started: LiveRun): Promise<void> {
+    const { run } = started;
+    const { stores, live, bus, cache } = this.ctx;
+    const outcome = await executeRun(this.ctx, started);
+    try {
+      await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId);
+    } finally {
+      live.delete(run.runId);
+      bus.forget(run.runId);
+      cache.linger(run.runId);
+      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId));
+      await this.finisher.retry(run.runId, () => this.scheduleNext(run.threadId));
+    }
+  }
+}

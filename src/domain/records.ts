@@ -1,0 +1,77 @@
+// The records the service keeps: runs, threads, feedback, and the JSON they
+// carry. Plain data shared by every layer; nothing here does I/O.
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+export type RunStatus = "pending" | "running" | "success" | "error" | "interrupted" | "timeout";
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["success", "error", "interrupted", "timeout"];
+export const ACTIVE_STATUSES: readonly RunStatus[] = ["pending", "running"];
+
+export type StreamModeName = "values" | "updates" | "messages" | "custom" | "debug" | "tasks" | "checkpoints";
+export type MultitaskStrategyName = "reject" | "interrupt" | "rollback" | "enqueue";
+export type OnDisconnectName = "cancel" | "continue";
+export type CancelActionName = "interrupt" | "rollback";
+
+/** Everything needed to execute a run, kept with it so any replica can start it. */
+export interface RunKwargs {
+  input: JsonObject | null;
+  command: JsonObject | null;
+  config: JsonObject | null;
+  context: JsonObject | null;
+  streamModes: StreamModeName[];
+  interruptBefore: string[];
+  interruptAfter: string[];
+  checkpointId: string | null;
+  streamSubgraphs: boolean;
+  onDisconnect: OnDisconnectName;
+}
+
+export interface RunError {
+  name: string;
+  message: string;
+}
+
+export interface RunRecord {
+  runId: string;
+  threadId: string;
+  assistantId: string;
+  userId: string;
+  status: RunStatus;
+  metadata: JsonObject;
+  multitaskStrategy: MultitaskStrategyName;
+  kwargs: RunKwargs;
+  error: RunError | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** The replica executing the run and until when its claim holds. */
+  ownerId: string | null;
+  leaseUntil: Date | null;
+  /** Set by CancelRun on any replica; the owner acts on it. */
+  cancelRequested: CancelActionName | null;
+}
+
+export interface ThreadRecord {
+  threadId: string;
+  userId: string;
+  /** The run holding the thread; at most one runs on a thread at a time. */
+  activeRunId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface FeedbackRecord {
+  feedbackId: string;
+  runId: string;
+  threadId: string;
+  userId: string;
+  messageId: string | null;
+  rating: 1 | -1;
+  comment: string | null;
+  createdAt: Date;
+}
+

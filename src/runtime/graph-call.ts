@@ -1,0 +1,45 @@
+// What LangGraph is called with for a run: a pure function of the run record,
+// so every replica that starts the run calls the graph the same way.
+import { Command } from "@langchain/langgraph";
+import { isJsonObject, type RunRecord, type StreamModeName } from "../domain/records.js";
+
+export interface GraphCall {
+  /** The graph input, or a Command (resume, goto, update). */
+  input: unknown;
+  /** The stream() options: config, stream modes, interrupts, the abort signal. */
+  options: Record<string, unknown>;
+  /** The modes the client asked for; `updates` is always streamed too, for messages. */
+  wanted: ReadonlySet<StreamModeName>;
+}
+
+export function graphCall(run: RunRecord, signal: AbortSignal): GraphCall {
+  const { kwargs } = run;
+  const userConfig = kwargs.config ?? {};
+  const configurable: Record<string, unknown> = {
+    ...(isJsonObject(userConfig["configurable"]) ? userConfig["configurable"] : {}),
+    thread_id: run.threadId,
+    run_id: run.runId,
+  };
+  if (kwargs.checkpointId) configurable["checkpoint_id"] = kwargs.checkpointId;
+  const options: Record<string, unknown> = {
+    configurable,
+    streamMode: [...new Set([...kwargs.streamModes, "updates" as const])],
+    subgraphs: kwargs.streamSubgraphs,
+    signal,
+    runId: run.runId,
+    metadata: { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId },
+  };
+  if (kwargs.context) options["context"] = kwargs.context;
+  if (kwargs.interruptBefore.length) options["interruptBefore"] = kwargs.interruptBefore.includes("*") ? "*" : kwargs.interruptBefore;
+  if (kwargs.interruptAfter.length) options["interruptAfter"] = kwargs.interruptAfter.includes("*") ? "*" : kwargs.interruptAfter;
+  if (typeof userConfig["recursion_limit"] === "number") options["recursionLimit"] = userConfig["recursion_limit"];
+  if (Array.isArray(userConfig["tags"])) options["tags"] = userConfig["tags"];
+  const input = kwargs.command ? new Command(kwargs.command as never) : kwargs.input;
+  return { input, options, wanted: new Set(kwargs.streamModes) };
+}
+
+/** One chunk of a stream, whatever the subgraphs setting: [namespace, mode, data]. */
+export function splitChunk(chunk: unknown, subgraphs: boolean): [string[], string, unknown] {
+  const [namespace, mode, data] = (subgraphs ? chunk : [[], ...(chunk as unknown[])]) as [unknown[], string, unknown];
+  return [namespace.map(String), mode, data];
+}

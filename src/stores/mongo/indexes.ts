@@ -1,0 +1,27 @@
+// The indexes of the service's collections. Every query hints the one that
+// serves it (test/mongo-indexes.test.ts checks each hint against these).
+import type { Db } from "mongodb";
+
+/** The index each query is meant to use on real MongoDB (passed as a hint). */
+export const INDEXES = {
+  runsByThread: { name: "runs_by_thread", key: { thread_id: 1, status: 1, created_at: 1 } },
+  runsByLease: { name: "runs_by_lease", key: { status: 1, lease_until: 1 } },
+  runsPending: { name: "runs_pending", key: { status: 1, created_at: 1 } },
+  runsByUser: { name: "runs_by_user", key: { user_id: 1, status: 1 } },
+  eventsBySeq: { name: "events_thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
+  eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
+  feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
+} as const;
+
+export async function createIndexes(db: Db): Promise<void> {
+  const runs = db.collection("runs");
+  await runs.createIndex(INDEXES.runsByThread.key, { name: INDEXES.runsByThread.name });
+  await runs.createIndex(INDEXES.runsByLease.key, { name: INDEXES.runsByLease.name });
+  await runs.createIndex(INDEXES.runsPending.key, { name: INDEXES.runsPending.name });
+  await runs.createIndex(INDEXES.runsByUser.key, { name: INDEXES.runsByUser.name });
+  const events = db.collection("run_events");
+  await events.createIndex(INDEXES.eventsBySeq.key, { name: INDEXES.eventsBySeq.name, unique: true });
+  await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });
+  await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
+}
+

@@ -1,0 +1,143 @@
+// The runs collection. User JSON (metadata, kwargs) is stored as JSON text,
+// so keys with "." or a leading "$" are data, never operators.
+import type { Collection } from "mongodb";
+import { DuplicateError } from "../../domain/errors.js";
+import { ACTIVE_STATUSES, type JsonObject, type RunRecord, type RunStatus } from "../../domain/records.js";
+import type { RunStore } from "../types.js";
+import { isDuplicateKey } from "./guard.js";
+import { INDEXES } from "./indexes.js";
+
+export interface RunDoc {
+  _id: string;
+  thread_id: string;
+  assistant_id: string;
+  user_id: string;
+  status: RunStatus;
+  metadata: string;
+  multitask_strategy: RunRecord["multitaskStrategy"];
+  kwargs: string;
+  error: RunRecord["error"];
+  created_at: Date;
+  updated_at: Date;
+  owner_id: string | null;
+  lease_until: Date | null;
+  cancel_requested: RunRecord["cancelRequested"];
+}
+
+const RUN_FIELDS: Record<string, keyof RunDoc> = {
+  status: "status",
+  metadata: "metadata",
+  error: "error",
+  updatedAt: "updated_at",
+  ownerId: "owner_id",
+  leaseUntil: "lease_until",
+  cancelRequested: "cancel_requested",
+  kwargs: "kwargs",
+};
+
+function toRunDoc(run: RunRecord): RunDoc {
+  return {
+    _id: run.runId,
+    thread_id: run.threadId,
+    assistant_id: run.assistantId,
+    user_id: run.userId,
+    status: run.status,
+    metadata: JSON.stringify(run.metadata),
+    multitask_strategy: run.multitaskStrategy,
+    kwargs: JSON.stringify(run.kwargs),
+    error: run.error,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    owner_id: run.ownerId,
+    lease_until: run.leaseUntil,
+    cancel_requested: run.cancelRequested,
+  };
+}
+
+function fromRunDoc(doc: RunDoc): RunRecord {
+  return {
+    runId: doc._id,
+    threadId: doc.thread_id,
+    assistantId: doc.assistant_id,
+    userId: doc.user_id,
+    status: doc.status,
+    metadata: JSON.parse(doc.metadata) as JsonObject,
+    multitaskStrategy: doc.multitask_strategy,
+    kwargs: JSON.parse(doc.kwargs) as RunRecord["kwargs"],
+    error: doc.error ?? null,
+    createdAt: doc.created_at,
+    updatedAt: doc.updated_at,
+    ownerId: doc.owner_id ?? null,
+    leaseUntil: doc.lease_until ?? null,
+    cancelRequested: doc.cancel_requested ?? null,
+  };
+}
+
+export class MongoRunStore implements RunStore {
+  constructor(private readonly runs: Collection<RunDoc>) {}
+
+  async insert(run: RunRecord): Promise<void> {
+    try {
+      await this.runs.insertOne(toRunDoc(run));
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new DuplicateError("run_id");
+      throw error;
+    }
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const doc = await this.runs.findOne({ _id: String(runId) });
+    return doc ? fromRunDoc(doc) : null;
+  }
+
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
+    const set: Partial<RunDoc> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      const field = RUN_FIELDS[key];
+      if (!field) continue;
+      (set as Record<string, unknown>)[field] = key === "metadata" || key === "kwargs" ? JSON.stringify(value) : value;
+    }
+    const filter: Record<string, unknown> = { _id: String(runId) };
+    if (ifStatus) filter["status"] = { $in: [...ifStatus] };
+    if (ifLeaseBefore) filter["lease_until"] = { $lt: ifLeaseBefore };
+    const doc = await this.runs.findOneAndUpdate(filter, { $set: set }, { returnDocument: "after" });
+    return doc ? fromRunDoc(doc) : null;
+  }
+
+  async delete(runId: string): Promise<void> {
+    await this.runs.deleteOne({ _id: String(runId) });
+  }
+
+  async listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]> {
+    const docs = await this.runs
+      .find({ thread_id: threadId, status: { $in: [...statuses] } })
+      .sort({ created_at: 1 })
+      .hint(INDEXES.runsByThread.name)
+      .toArray();
+    return docs.map(fromRunDoc);
+  }
+
+  async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
+    const docs = await this.runs
+      .find({ status: { $in: [...ACTIVE_STATUSES] }, lease_until: { $lt: now } })
+      .hint(INDEXES.runsByLease.name)
+      .limit(limit)
+      .toArray();
+    return docs.map(fromRunDoc);
+  }
+
+  async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
+    const docs = await this.runs
+      .find({ status: "pending", created_at: { $lt: before } })
+      .sort({ created_at: 1 })
+      .hint(INDEXES.runsPending.name)
+      .limit(limit)
+      .toArray();
+    return docs.map(fromRunDoc);
+  }
+
+  async countActiveByUser(userId: string): Promise<number> {
+    return this.runs.countDocuments({ user_id: userId, status: { $in: [...ACTIVE_STATUSES] } }, { hint: INDEXES.runsByUser.name });
+  }
+}
+
