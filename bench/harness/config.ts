@@ -1,0 +1,68 @@
+// The run's flags, paths and every size and duration, by mode. Parsed once, when first imported.
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+export const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = dirname(BENCH);
+export const SCRATCH = join(BENCH, ".out");
+export const STARTED = Date.now();
+
+const { values: argv } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    "skip-anchors": { type: "boolean", default: false },
+    reps: { type: "string" },
+    out: { type: "string" },
+    only: { type: "string" },
+  },
+  strict: true,
+});
+export const QUICK = argv.quick ?? false;
+const ONLY = argv.only ? new Set(argv.only.split(",").map((x) => x.trim())) : null;
+export const OUT = resolve(argv.out ?? (ONLY ? join(SCRATCH, "partial") : QUICK ? join(SCRATCH, "quick") : BENCH));
+export const SKIP_ANCHORS = QUICK || (argv["skip-anchors"] ?? false) || (ONLY !== null && !ONLY.has("anchors"));
+export const want = (key: string): boolean => ONLY === null || ONLY.has(key);
+export const REPS = argv.reps ? Math.max(1, Number(argv.reps)) : QUICK ? 1 : 3;
+export const CONCURRENCY = [1, 16, 64];
+
+/** Every size and duration of the run, by mode. */
+export const S = QUICK
+  ? {
+      wait: { warmupMs: 300, durationMs: 1000 },
+      echo: { warmupMs: 200, durationMs: 700, concurrency: [16] },
+      invoke: { warmupMs: 200, durationMs: 1000, concurrency: [16] },
+      streamTiming: { reps: 20, warmup: 3 },
+      burst: 10_000,
+      paced: { count: 200, intervalMs: 1 },
+      profile: null as null | { durationMs: number },
+      idle: [100, 500],
+      finished: { total: 2_000, chunk: 1_000, budgetMs: 20_000 },
+      mongo: { wait: { warmupMs: 300, durationMs: 1000 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
+      anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
+    }
+  : {
+      wait: { warmupMs: 1000, durationMs: 2500 },
+      echo: { warmupMs: 500, durationMs: 1000, concurrency: CONCURRENCY },
+      invoke: { warmupMs: 500, durationMs: 3000, concurrency: CONCURRENCY },
+      streamTiming: { reps: 50, warmup: 5 },
+      burst: 10_000,
+      paced: { count: 1_000, intervalMs: 1 },
+      profile: { durationMs: 6000 },
+      idle: [1_000, 10_000],
+      finished: { total: 100_000, chunk: 10_000, budgetMs: 300_000 },
+      mongo: { wait: { warmupMs: 1000, durationMs: 2000 }, events: 10_000, seed: [10_000, 100_000], seedChunk: 10_000, listReps: 100 },
+      anchors: { warmupMs: 1000, durationMs: { 1: 5000, 16: 4000, 64: 4000 } as Record<number, number>, streamReps: 6 },
+    };
+
+/**
+ * How long a fresh process runs WaitRun (or invoke) at 16 clients before anything is measured: on
+ * this machine a fresh agent-runs server ramps from ~170 to ~550 runs/s over its first ~6 s while
+ * V8 optimizes LangGraph's and the service's hot paths; measuring sooner measured the JIT.
+ */
+export const JIT_WARMUP_MS = QUICK ? 300 : 7000;
+
+export function log(text: string): void {
+  const t = ((Date.now() - STARTED) / 1000).toFixed(1).padStart(6);
+  process.stdout.write(`[${t}s] ${text}\n`);
+}

@@ -1,0 +1,122 @@
+// A server process under test: agent-runs (src/main.ts) or the echo server, with the probe preloaded.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SERVICE_NODE_FLAGS, sleep } from "../lib.js";
+import { BENCH, ROOT, SCRATCH } from "./config.js";
+import { children, groupCpuSeconds, statusKb, stopChild } from "./processes.js";
+
+interface ProbeReading {
+  seq: number;
+  atUs: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export class Server {
+  private probeSeq = 0;
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly url: string,
+    readonly probeFile: string,
+    /** The echo server's second, plain node:http2 listener. */
+    readonly plainH2Url: string | null = null,
+  ) {}
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get port(): number {
+    return Number(new URL(this.url).port);
+  }
+
+  cpuSeconds(): number {
+    return groupCpuSeconds(this.pid);
+  }
+
+  rssKb(): number {
+    return statusKb(this.pid, "VmRSS");
+  }
+
+  /** Signals the probe; "gc" collects garbage first. Resolves with its reading. */
+  async probe(command: "gc" | "mark"): Promise<ProbeReading> {
+    writeFileSync(`${this.probeFile}.cmd`, command);
+    const want = ++this.probeSeq;
+    process.kill(this.pid, "SIGUSR2");
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const reading = JSON.parse(readFileSync(this.probeFile, "utf8")) as ProbeReading;
+        if (reading.seq >= want) return reading;
+      } catch {
+        // not written yet
+      }
+      if (Date.now() > deadline) throw new Error(`${this.name}: probe did not answer`);
+      await sleep(10);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await stopChild(this.child);
+    rmSync(this.probeFile, { force: true });
+    rmSync(`${this.probeFile}.cmd`, { force: true });
+  }
+}
+
+let serverCount = 0;
+
+/** Resolves with the URL the child prints ("listening on http://..."); rejects if it exits first or takes over 60 s. */
+function listeningUrl(name: string, child: ChildProcess, output: { text: string }): Promise<string> {
+  return new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: no URL within 60 s\n${output.text.slice(-2000)}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.text += chunk.toString("utf8");
+      const match = /listening on (http:\/\/[^"\s]+)/.exec(output.text);
+      if (match) {
+        clearTimeout(timer);
+        resolveUrl(match[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (chunk: Buffer) => (output.text += chunk.toString("utf8")));
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: exited (${signal ?? code}) before listening\n${output.text.slice(-2000)}`));
+    });
+  });
+}
+
+export async function startNodeServer(name: string, script: string, args: string[], nodeFlags: string[] = []): Promise<Server> {
+  mkdirSync(SCRATCH, { recursive: true });
+  const id = `${++serverCount}-${name}`;
+  const probeFile = join(SCRATCH, `probe-${process.pid}-${id}.json`);
+  rmSync(probeFile, { force: true });
+  const child = spawn(process.execPath, ["--expose-gc", ...SERVICE_NODE_FLAGS, ...nodeFlags, "--import", "tsx", "--import", join(BENCH, "probe.mjs"), script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BENCH_PROBE_FILE: probeFile, NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  children.add(child);
+  const output = { text: "" };
+  const url = await listeningUrl(name, child, output);
+  // Keep draining its output; keep the tail for error reports.
+  child.stdout!.removeAllListeners("data");
+  child.stdout!.on("data", (chunk: Buffer) => (output.text = (output.text + chunk.toString("utf8")).slice(-8000)));
+  const plain = /plain-h2 (http:\/\/[^"\s]+)/.exec(output.text);
+  return new Server(name, child, url, probeFile, plain ? plain[1]! : null);
+}
+
+export function startAgentRuns(name: string, extra: string[] = [], nodeFlags: string[] = []): Promise<Server> {
+  return startNodeServer(
+    name,
+    "src/main.ts",
+    ["--port", "0", "--graphs", "bench/langgraph.json", "--drain-ms", "200", "--read-max-bytes", String(64 * 1024 * 1024), ...extra],
+    nodeFlags,
+  );
+}
