@@ -1,17 +1,24 @@
 // ListRunMessages paging exactly as SPEC.md states it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { expectStrictlyIncreasing } from "./helpers/events.js";
 import { startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
 let runId: string;
 let all: bigint[];
+/** A run with more messages than a default page: 60 inputs, then the AI, tool and AI messages. */
+let longRunId: string;
+let longAll: bigint[];
 beforeAll(async () => {
   t = await startTestServer();
   const texts = Array.from({ length: 10 }, (_, i) => `message ${i}`);
   const res = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput(...texts) } });
   runId = res.run!.runId;
   all = (await t.connectJson.listRunMessages({ runId, limit: 200 })).messages.map((m) => m.seq);
+  const long = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput(...Array.from({ length: 60 }, (_, i) => `long ${i}`)) } });
+  longRunId = long.run!.runId;
+  longAll = (await t.connectJson.listRunMessages({ runId: longRunId, limit: 200 })).messages.map((m) => m.seq);
 });
 afterAll(() => t.stop());
 
@@ -33,12 +40,20 @@ describe("ListRunMessages", () => {
     expect(types).toEqual([...Array(10).fill("human"), "ai", "tool", "ai"]);
     expect(res.messages[0]!.message?.["content"]).toBe("message 0");
     expect(res.messages.every((m) => m.runId === runId)).toBe(true);
-    for (let i = 1; i < all.length; i++) expect(all[i]! > all[i - 1]!).toBe(true);
+    expectStrictlyIncreasing(all);
     expect(res.hasMore).toBe(false);
   });
 
   it("gives the last 50 by default", async () => {
     expect(await page({})).toEqual({ seqs: all, hasMore: false });
+    expect(longAll).toHaveLength(63);
+    const res = await t.connectJson.listRunMessages({ runId: longRunId });
+    const seqs = res.messages.map((m) => m.seq);
+    expect(seqs).toHaveLength(50);
+    expect(seqs).toEqual(longAll.slice(-50));
+    expectStrictlyIncreasing(seqs);
+    expect(res.messages[0]!.message?.["content"]).toBe("long 13");
+    expect(res.hasMore).toBe(true);
   });
 
   it("without a cursor gives the last `limit` rows, has_more when older rows exist", async () => {
