@@ -235,7 +235,8 @@ describe("limits", () => {
     try {
       const slow = () => limited.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("s"), context: { delay_ms: 300 } } });
       const first = [slow(), slow()];
-      await new Promise((r) => setTimeout(r, 50));
+      // Both are created (and count against the limit) before the third asks.
+      await expect.poll(() => limited.server.app.stores.runs.countActiveByUser("local")).toBe(2);
       expect(await code(slow())).toBe(Code.ResourceExhausted);
       await Promise.all(first);
       expect(await code(slow())).toBe("ok");

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { CancelAction, OnDisconnect, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
 import { newRun } from "./helpers/records.js";
+import { endStatus, eventIds, metadataOf } from "./helpers/events.js";
 import { collect, startStream, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
@@ -22,14 +23,11 @@ async function startSlow(onDisconnect: OnDisconnect, delayMs = 150) {
   return { ...started, abort };
 }
 
-async function waitForStatus(runId: string, done: (s: RunStatus) => boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { run } = await t.connectJson.getRun({ runId });
-    if (done(run!.status)) return run!;
-    if (Date.now() > deadline) throw new Error(`run ${runId} stuck in ${run!.status}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** The run's status once it is neither pending nor running (a final status does not change again). */
+async function settledStatus(runId: string): Promise<RunStatus> {
+  const status = async () => (await t.connectJson.getRun({ runId })).run!.status;
+  await expect.poll(status, { timeout: 10_000, message: `run ${runId} still active` }).not.toBeOneOf([RunStatus.PENDING, RunStatus.RUNNING]);
+  return status();
 }
 
 describe("cancel and disconnect", () => {
@@ -39,8 +37,7 @@ describe("cancel and disconnect", () => {
     expect(res.run?.status).toBe(RunStatus.INTERRUPTED);
     const rest: StreamRunResponse[] = [];
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) rest.push(r.value);
-    const last = rest.at(-1)!.payload;
-    expect(last.case === "event" && last.value.kind.case === "end" && last.value.kind.value.status).toBe(RunStatus.INTERRUPTED);
+    expect(endStatus(rest)).toBe(RunStatus.INTERRUPTED);
   });
 
   it("CancelRun rollback deletes the run and restores the thread's state", async () => {
@@ -52,7 +49,7 @@ describe("cancel and disconnect", () => {
     );
     const it0 = stream[Symbol.asyncIterator]();
     const meta = (await it0.next()).value as StreamRunResponse;
-    const runId = meta.payload.case === "event" && meta.payload.value.kind.case === "metadata" ? meta.payload.value.kind.value.runId : "";
+    const runId = metadataOf(meta)?.runId ?? "";
     const res = await t.connectJson.cancelRun({ runId, action: CancelAction.ROLLBACK, wait: true });
     expect(res.run).toBeUndefined();
     const error = await t.connectJson.getRun({ runId }).catch((e: unknown) => e);
@@ -68,15 +65,13 @@ describe("cancel and disconnect", () => {
   it("on_disconnect=cancel interrupts the run when the client goes away", async () => {
     const { runId, abort } = await startSlow(OnDisconnect.CANCEL);
     abort.abort();
-    const run = await waitForStatus(runId, (s) => s !== RunStatus.RUNNING && s !== RunStatus.PENDING);
-    expect(run.status).toBe(RunStatus.INTERRUPTED);
+    expect(await settledStatus(runId)).toBe(RunStatus.INTERRUPTED);
   });
 
   it("on_disconnect=continue lets the run finish after the client goes away", async () => {
     const { runId, abort } = await startSlow(OnDisconnect.CONTINUE, 50);
     abort.abort();
-    const run = await waitForStatus(runId, (s) => s !== RunStatus.RUNNING && s !== RunStatus.PENDING);
-    expect(run.status).toBe(RunStatus.SUCCESS);
+    expect(await settledStatus(runId)).toBe(RunStatus.SUCCESS);
   });
 
   it("cancelling a finished run is FAILED_PRECONDITION and changes nothing", async () => {
@@ -92,7 +87,8 @@ describe("cancel and disconnect", () => {
     const pending = t.connectJson
       .waitRun({ run: { assistantId: "demo", threadId, input: userInput("wait"), context: { delay_ms: 300 } } }, { signal: abort.signal })
       .catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 100));
+    // Give up once the run is executing.
+    await expect.poll(async () => (await t.server.app.stores.runs.listByThread(threadId, ["running"])).length).toBe(1);
     abort.abort();
     expect(((await pending) as ConnectError).code).toBe(Code.Canceled);
     // The queued run starts only once the abandoned one stopped; had that one
@@ -110,23 +106,34 @@ describe("JoinRun", () => {
     abort.abort();
     const seen = second.payload.case === "event" ? second.payload.value.eventId : metadataId;
     const joined = await collect(t.grpc.joinRun({ runId, lastEventId: seen }));
-    const ids = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+    const ids = eventIds(joined);
     expect(ids[0]! > seen).toBe(true);
-    const last = joined.at(-1)!.payload;
-    expect(last.case === "event" && last.value.kind.case).toBe("end");
+    expect(endStatus(joined)).toBe(RunStatus.SUCCESS);
     // The whole stream from the start equals metadata..end, and the resumed tail is its suffix.
     const full = await collect(t.grpc.joinRun({ runId }));
-    const fullIds = full.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+    const fullIds = eventIds(full);
     expect(fullIds[0]).toBe(metadataId);
     expect(fullIds.slice(fullIds.indexOf(ids[0]!))).toEqual(ids);
   });
 
-  it("reports a gap when last_event_id is not one of the run's events", async () => {
+  it("reports a gap when last_event_id is not one of the run's events, then replays from the first one stored", async () => {
     const done = await t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("gap") } });
     const full = await collect(t.connectJson.joinRun({ runId: done.run!.runId }));
-    const firstId = full[0]!.payload.case === "event" ? full[0]!.payload.value.eventId : 0n;
+    const firstId = eventIds(full)[0]!;
     const joined = await collect(t.connectJson.joinRun({ runId: done.run!.runId, lastEventId: firstId + 999_999n }));
     expect(joined[0]?.payload.case).toBe("gap");
+    expect(joined[0]?.payload.value).toMatchObject({ lastEventId: firstId + 999_999n });
+    // The thread's next run: the id of the first run's end event is none of its events.
+    const next = await t.connectJson.waitRun({ run: { assistantId: "demo", threadId: done.run!.threadId, input: userInput("after the gap") } });
+    const nextIds = eventIds(await collect(t.connectJson.joinRun({ runId: next.run!.runId })));
+    const asked = eventIds(full).at(-1)!;
+    expect(nextIds[0]! > asked).toBe(true);
+    const resumed = await collect(t.connectJson.joinRun({ runId: next.run!.runId, lastEventId: asked }));
+    expect(resumed[0]?.payload).toMatchObject({ case: "gap", value: { lastEventId: asked, firstAvailableEventId: nextIds[0]! } });
+    // The continuation starts exactly at first_available_event_id and runs to the end.
+    expect(eventIds(resumed)[0]).toBe(nextIds[0]);
+    expect(eventIds(resumed)).toEqual(nextIds);
+    expect(endStatus(resumed)).toBe(RunStatus.SUCCESS);
   });
 
   it("answers NOT_FOUND for an unknown run and INVALID_ARGUMENT for a negative id", async () => {
@@ -160,13 +167,7 @@ describe("queued runs whose scheduling was lost", () => {
           updatedAt: now,
         }),
       );
-      const deadline = Date.now() + 10_000;
-      let status = RunStatus.PENDING;
-      while (Date.now() < deadline && status !== RunStatus.SUCCESS) {
-        await new Promise((r) => setTimeout(r, 100));
-        status = (await s.connectJson.getRun({ runId })).run!.status;
-      }
-      expect(status).toBe(RunStatus.SUCCESS);
+      await expect.poll(async () => (await s.connectJson.getRun({ runId })).run!.status, { timeout: 10_000, interval: 100 }).toBe(RunStatus.SUCCESS);
       const messages = await s.connectJson.listRunMessages({ runId });
       expect(messages.messages.map((m) => m.message?.["content"])[0]).toBe("lost and found");
     } finally {
