@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MultitaskStrategy, OnDisconnect, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
-import { collect, startStream, startTestServer, userInput, type TestServer } from "./helpers/server.js";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES } from "../src/domain/records.js";
+import { endStatus, eventIds, kinds } from "./helpers/events.js";
+import { startStream, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
 beforeAll(async () => {
@@ -55,9 +57,7 @@ describe("multitask strategies", () => {
     });
     expect(second.run?.status).toBe(RunStatus.SUCCESS);
     expect((await t.connectJson.getRun({ runId: first.runId })).run?.status).toBe(RunStatus.INTERRUPTED);
-    const firstEvents = await first.rest;
-    const end = firstEvents.at(-1)!.payload;
-    expect(end.case === "event" && end.value.kind.case === "end" && end.value.kind.value.status).toBe(RunStatus.INTERRUPTED);
+    expect(endStatus(await first.rest)).toBe(RunStatus.INTERRUPTED);
     // The interrupted run's input stays in the thread.
     expect(contents(second.values)).toContain("first");
   });
@@ -78,12 +78,13 @@ describe("multitask strategies", () => {
   it("enqueue runs the new run after the active one, in order", async () => {
     const threadId = randomUUID();
     const first = await startSlow(threadId, "first", 100);
-    const queued = await Promise.all(
-      ["second", "third"].map(async (text, i) => {
-        await new Promise((r) => setTimeout(r, i * 20));
-        return t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput(text), multitaskStrategy: MultitaskStrategy.ENQUEUE } });
-      }),
-    );
+    const enqueue = (text: string) =>
+      t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput(text), multitaskStrategy: MultitaskStrategy.ENQUEUE } });
+    const stored = async () => (await t.server.app.stores.runs.listByThread(threadId, [...ACTIVE_STATUSES, ...TERMINAL_STATUSES])).length;
+    const second = enqueue("second");
+    // "third" is created once "second" is stored, so it is the later one.
+    await expect.poll(stored).toBe(2);
+    const queued = await Promise.all([second, enqueue("third")]);
     await first.rest;
     for (const q of queued) expect(q.run?.status).toBe(RunStatus.SUCCESS);
     const humans = contents(queued[1]!.values).filter((c) => ["first", "second", "third"].includes(c));
@@ -93,14 +94,20 @@ describe("multitask strategies", () => {
   it("an enqueued run streams metadata at once, then waits for its turn", async () => {
     const threadId = randomUUID();
     const first = await startSlow(threadId, "first", 150);
-    const queued = await collect(
-      t.connectJson.streamRun({ run: { assistantId: "demo", threadId, input: userInput("next"), multitaskStrategy: MultitaskStrategy.ENQUEUE } }),
-    );
-    const kinds = queued.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.kind.case] : []));
-    expect(kinds[0]).toBe("metadata");
-    expect(kinds.at(-1)).toBe("end");
+    const queued = await startStream(t.connectJson, { assistantId: "demo", threadId, input: userInput("next"), multitaskStrategy: MultitaskStrategy.ENQUEUE });
+    // At once: its metadata came while the first run still runs, and it is pending.
+    expect((await t.connectJson.getRun({ runId: first.runId })).run?.status).toBe(RunStatus.RUNNING);
+    expect((await t.connectJson.getRun({ runId: queued.runId })).run?.status).toBe(RunStatus.PENDING);
+    const responses = await queued.rest();
+    expect(kinds(responses)[0]).toBe("metadata");
+    expect(endStatus(responses)).toBe(RunStatus.SUCCESS);
     const firstRun = await t.connectJson.getRun({ runId: first.runId });
     expect(firstRun.run?.status).toBe(RunStatus.SUCCESS);
-    await first.rest;
+    // Then it waits: its metadata is older than the first run's end, everything else it wrote is newer.
+    const firstEnd = eventIds(await first.rest).at(-1)!;
+    const [metadataId, ...ran] = eventIds(responses);
+    expect(metadataId! < firstEnd).toBe(true);
+    expect(ran.length).toBeGreaterThan(1);
+    expect(ran.every((id) => id > firstEnd)).toBe(true);
   });
 });
