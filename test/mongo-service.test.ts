@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MongoClient } from "mongodb";
 import { MultitaskStrategy, RunStatus, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
+import { timestampMs } from "@bufbuild/protobuf/wkt";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES } from "../src/domain/records.js";
+import { events, eventIds, expectStrictlyIncreasing, metadataOf } from "./helpers/events.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
@@ -34,12 +37,11 @@ describe("on the MongoDB store", () => {
     const responses = await collect(
       t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("mongo backed run"), streamMode: [StreamMode.UPDATES, StreamMode.CUSTOM], context: { custom_events: 5 } } }),
     );
-    const events = responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
-    expect(events[0]?.kind.case).toBe("metadata");
-    expect(events.at(-1)?.kind.case).toBe("end");
-    const ids = events.map((e) => Number(e.eventId));
-    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
-    const threadId = (events[0]!.kind.value as { threadId: string }).threadId;
+    const evs = events(responses);
+    expect(evs[0]?.kind.case).toBe("metadata");
+    expect(evs.at(-1)?.kind.case).toBe("end");
+    expectStrictlyIncreasing(eventIds(responses));
+    const threadId = metadataOf(evs[0])!.threadId;
     const second = await t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput("and again") } });
     expect(second.run?.status).toBe(RunStatus.SUCCESS);
     expect((second.values?.["messages"] as unknown[]).length).toBe(8);
@@ -70,13 +72,34 @@ describe("on the MongoDB store", () => {
 
   it("enqueues runs on one thread and runs them in order", async () => {
     const threadId = randomUUID();
-    const results = await Promise.all(
-      ["one", "two", "three"].map((text) =>
-        t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput(text), multitaskStrategy: MultitaskStrategy.ENQUEUE, context: { delay_ms: 20 } } }),
-      ),
-    );
+    const texts = ["one", "two", "three"];
+    const stored = async () => (await t.server.app.stores.runs.listByThread(threadId, [...ACTIVE_STATUSES, ...TERMINAL_STATUSES])).length;
+    // Each is created once the one before it is stored, so the creation order is one, two, three.
+    const pending: Array<ReturnType<typeof t.connectJson.waitRun>> = [];
+    for (const text of texts) {
+      pending.push(t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput(text), multitaskStrategy: MultitaskStrategy.ENQUEUE, context: { delay_ms: 100 } } }));
+      await expect.poll(stored, { interval: 5 }).toBe(pending.length);
+    }
+    const results = await Promise.all(pending);
     for (const r of results) expect(r.run?.status).toBe(RunStatus.SUCCESS);
+    const runs = await Promise.all(
+      results.map(async (r) => ({
+        ids: eventIds(await collect(t.connectJson.joinRun({ runId: r.run!.runId }))),
+        run: (await t.connectJson.getRun({ runId: r.run!.runId })).run!,
+      })),
+    );
+    for (let k = 1; k < runs.length; k++) {
+      const [previous, run] = [runs[k - 1]!, runs[k]!];
+      // Queued while "one" ran; executed only once the run created before it had ended.
+      expect(run.ids[0]! < runs[0]!.ids.at(-1)!, `${texts[k]} was not queued behind one`).toBe(true);
+      expect(run.ids.slice(1).every((id) => id > previous.ids.at(-1)!), `${texts[k]} ran before ${texts[k - 1]} ended`).toBe(true);
+      expect(timestampMs(run.run.createTime!)).toBeGreaterThanOrEqual(timestampMs(previous.run.createTime!));
+      expect(timestampMs(run.run.updateTime!)).toBeGreaterThan(timestampMs(previous.run.updateTime!));
+    }
     const last = await t.connectJson.waitRun({ run: { assistantId: "demo", threadId, input: userInput("four") } });
-    expect((last.values?.["messages"] as unknown[]).length).toBe(16);
+    const contents = (last.values?.["messages"] as Array<{ content: string }>).map((m) => m.content);
+    expect(contents.length).toBe(16);
+    // The thread holds their inputs in the order they ran.
+    expect(contents.filter((c) => [...texts, "four"].includes(c))).toEqual([...texts, "four"]);
   });
 });
