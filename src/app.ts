@@ -2,7 +2,7 @@
 // main.ts share one wiring (like connect-es examples' build()).
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_agentruns_v1_runs } from "../gen/agentruns/v1/runs_pb.js";
 import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
@@ -17,6 +17,7 @@ import type { Config } from "./config.js";
 import { loadGraphs } from "./runtime/graphs.js";
 import { httpHandler } from "./server/http.js";
 import { authInterceptor, errorInterceptor } from "./server/interceptors.js";
+import { validateInterceptor } from "./server/validate.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
@@ -34,6 +35,9 @@ export interface App {
   application: Application;
   /** For tests and tools that look at what was stored; no adapter uses it. */
   stores: Stores;
+  /** Every service the server registers, and the options they run with: for connectNodeAdapter, or createRouterTransport in tests. */
+  routes: (router: ConnectRouter) => void;
+  routerOptions: ConnectRouterOptions;
   handler: RequestHandler;
   replicaId: string;
   /** Stops taking runs and lets live ones finish (interrupted after `drainMs`). */
@@ -74,17 +78,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ready = () => stores.ping().then(() => true, () => false);
   const metrics = createMetrics({ activeRuns: () => application.activeRunCount(), openStreams: () => deps.streams.open });
   deps.eventsSent = metrics.eventsSent;
-  const connect = connectNodeAdapter({
-    routes: (router: ConnectRouter) => {
-      runsRoutes(deps)(router);
-      healthRoutes(ready)(router);
-      reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
-    },
-    interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate)],
+  const routes = (router: ConnectRouter) => {
+    runsRoutes(deps)(router);
+    healthRoutes(ready)(router);
+    reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
+  };
+  const routerOptions: ConnectRouterOptions = {
+    // Outermost first: log and count, map errors, check access, then the contract's rules.
+    interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate), validateInterceptor()],
     readMaxBytes: config.readMaxBytes,
     // connect-es ignores unknown JSON fields and enum names by default; a typo must not silently change a run.
     jsonOptions: { ignoreUnknownFields: false },
-  });
+  };
+  const connect = connectNodeAdapter({ routes, ...routerOptions });
   const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
   const playground = staticFiles(PLAYGROUND_DIR);
   const handler: RequestHandler = (req, res) => {
@@ -96,6 +102,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     application,
     stores,
+    routes,
+    routerOptions,
     handler,
     replicaId,
     drain: () => application.drain(config.drainMs),

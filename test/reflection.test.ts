@@ -2,9 +2,10 @@
 // no .proto files, grpc-js, and a Connect client over gRPC (h2c) for the
 // corners grpcurl doesn't reach (unknown symbols, v1alpha, transitive files).
 import { execFile } from "node:child_process";
+import { EventEmitter, once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { create, createFileRegistry, fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
@@ -37,6 +38,24 @@ let address: string;
 let serving = true;
 /** How many times health asked whether the service is serving. */
 let polls = 0;
+/** Emits "end" each time a Health.Watch call the server serves is over. */
+const watchEnds = new EventEmitter();
+
+/** The router, with the Health service's Watch announcing on `watchEnds` when it is over. */
+function announcingWatchEnds(router: ConnectRouter): ConnectRouter {
+  const service = (desc: any, impl: any, options?: any) => {
+    if (desc !== Health) return router.service(desc, impl, options);
+    const watch = async function* (request: unknown, ctx: unknown) {
+      try {
+        yield* impl.watch(request, ctx);
+      } finally {
+        watchEnds.emit("end");
+      }
+    };
+    return router.service(desc, { ...impl, watch }, options);
+  };
+  return Object.assign(Object.create(router) as ConnectRouter, { service });
+}
 
 /** A stand-in StreamRun (the real one needs the whole app): metadata, the input echoed back, end. */
 async function* streamRun(request: { run?: { assistantId: string; input?: Record<string, JsonValue> } }): AsyncGenerator<StreamRunResponse> {
@@ -55,7 +74,7 @@ beforeAll(async () => {
       healthRoutes(async () => {
         polls++;
         return serving;
-      })(router);
+      })(announcingWatchEnds(router));
     },
   });
   listening = await listen(handler as RequestHandler, "127.0.0.1", 0);
@@ -108,14 +127,15 @@ describe("grpcurl with no .proto files", () => {
     expect(stdout).toMatch(/rpc GetRun \( \.agentruns\.v1\.GetRunRequest \) returns \( \.agentruns\.v1\.GetRunResponse \) \{\s*option idempotency_level = NO_SIDE_EFFECTS;/);
   });
 
-  it("describes agentruns.v1.RunCreate, whose fields need google/protobuf/struct.proto", async () => {
+  it("describes agentruns.v1.RunCreate, whose fields need google/protobuf/struct.proto, with its validation rules", async () => {
     const { stdout, code } = await grpcurl(address, "describe", "agentruns.v1.RunCreate");
     expect(code).toBe(0);
     expect(stdout).toContain("agentruns.v1.RunCreate is a message:");
     expect(stdout).toContain("message RunCreate {");
-    expect(stdout).toContain("string assistant_id = 1;");
+    // The protovalidate rules travel with the descriptors: any client sees what the server enforces.
+    expect(stdout).toMatch(/string assistant_id = 1 \[\s*\(\.buf\.validate\.field\) = \{[\s\S]*?required: true[\s\S]*?string thread_id = 2/);
     expect(stdout).toContain(".google.protobuf.Struct input = 3;");
-    expect(stdout).toContain("repeated .agentruns.v1.StreamMode stream_mode = 8;");
+    expect(stdout).toMatch(/repeated \.agentruns\.v1\.StreamMode stream_mode = 8 \[[\s\S]*?defined_only: true[\s\S]*?multitask_strategy = 9/);
   });
 
   it("describes a method and a nested enum", async () => {
@@ -184,6 +204,8 @@ describe("grpc-js health client", () => {
 
   it("Watch sends the status, then each change, until the client cancels", async () => {
     const client = healthClient();
+    // The health loop's interval runs on a fake clock: each check is a tick the test makes.
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"], shouldClearNativeTimers: true });
     try {
       const call: grpc.ClientReadableStream<{ status: string }> = client["Watch"]({ service: "" });
       const seen: string[] = [];
@@ -204,20 +226,24 @@ describe("grpc-js health client", () => {
       await waitFor(1);
       expect(seen).toEqual(["SERVING"]);
       serving = false;
+      vi.advanceTimersByTime(1000);
       await waitFor(2);
       expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
       serving = true;
+      vi.advanceTimersByTime(1000);
       await waitFor(3);
       expect(seen).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
+      const ended = once(watchEnds, "end");
       const cancelled = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
       call.cancel();
       expect((await cancelled).code).toBe(grpc.status.CANCELLED);
-      // The server's Watch ended with the call: it stops polling.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // The server's Watch ended with the call: it stops polling, however long the loop keeps ticking.
+      await ended;
       const after = polls;
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await vi.advanceTimersByTimeAsync(60_000);
       expect(polls).toBe(after);
     } finally {
+      vi.useRealTimers();
       serving = true;
       client.close();
     }
@@ -249,7 +275,15 @@ describe("reflection over a Connect gRPC client", () => {
       { messageRequest: { case: "fileByFilename", value: "google/protobuf/struct.proto" } },
       { messageRequest: { case: "fileContainingSymbol", value: "agentruns.v1.RunCreate" } },
     ]);
-    expect(fileNames(first)).toEqual(["agentruns/v1/runs.proto", "google/protobuf/struct.proto", "google/protobuf/timestamp.proto"]);
+    expect(fileNames(first)).toEqual([
+      "agentruns/v1/runs.proto",
+      "buf/validate/validate.proto",
+      "google/protobuf/struct.proto",
+      "google/protobuf/timestamp.proto",
+      "google/protobuf/descriptor.proto",
+      "google/protobuf/duration.proto",
+      "google/protobuf/field_mask.proto",
+    ]);
     expect(fileNames(second)).toEqual(["google/protobuf/struct.proto"]);
     expect(fileNames(again)).toEqual(["agentruns/v1/runs.proto"]);
     expect(first?.originalRequest?.messageRequest).toEqual({ case: "fileByFilename", value: "agentruns/v1/runs.proto" });

@@ -16,6 +16,12 @@ import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
 export type { RunSpec } from "./runs/create-run.js";
 export type { TailItem } from "./runs/tail.js";
 
+/** The registered graphs, as request decoding needs them: which exist, and their node names. */
+export interface AssistantCatalog {
+  get(assistantId: string): { nodeNames: ReadonlySet<string> } | undefined;
+  ids(): string[];
+}
+
 export interface ApplicationDeps {
   stores: Stores;
   graphs: GraphRegistry;

@@ -3,54 +3,26 @@ import { create, fromJson } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import {
   FeedbackSchema,
-  MultitaskStrategy,
   RunEventSchema,
   RunMessageSchema,
   RunSchema,
-  RunStatus,
-  StreamMode,
   type Feedback,
   type Run,
   type RunEvent,
   type RunMessage,
 } from "../../gen/agentruns/v1/runs_pb.js";
-import type { FeedbackRecord, MultitaskStrategyName, RunRecord, RunStatus as RunStatusName, StreamModeName } from "../domain/records.js";
+import type { FeedbackRecord, RunRecord } from "../domain/records.js";
+import { RUN_STATUSES, STRATEGIES, STREAM_MODES } from "./enums.js";
 import type { StoredMessage, StoredStreamEvent } from "../domain/events.js";
-
-export const RUN_STATUS: Record<RunStatusName, RunStatus> = {
-  pending: RunStatus.PENDING,
-  running: RunStatus.RUNNING,
-  success: RunStatus.SUCCESS,
-  error: RunStatus.ERROR,
-  interrupted: RunStatus.INTERRUPTED,
-  timeout: RunStatus.TIMEOUT,
-};
-
-const STREAM_MODE: Record<StreamModeName, StreamMode> = {
-  values: StreamMode.VALUES,
-  updates: StreamMode.UPDATES,
-  messages: StreamMode.MESSAGES,
-  custom: StreamMode.CUSTOM,
-  debug: StreamMode.DEBUG,
-  tasks: StreamMode.TASKS,
-  checkpoints: StreamMode.CHECKPOINTS,
-};
-
-const STRATEGY: Record<MultitaskStrategyName, MultitaskStrategy> = {
-  reject: MultitaskStrategy.REJECT,
-  interrupt: MultitaskStrategy.INTERRUPT,
-  rollback: MultitaskStrategy.ROLLBACK,
-  enqueue: MultitaskStrategy.ENQUEUE,
-};
 
 export function runToProto(run: RunRecord): Run {
   return create(RunSchema, {
     runId: run.runId,
     threadId: run.threadId,
     assistantId: run.assistantId,
-    status: RUN_STATUS[run.status],
+    status: RUN_STATUSES.proto(run.status),
     metadata: run.metadata,
-    multitaskStrategy: STRATEGY[run.multitaskStrategy],
+    multitaskStrategy: STRATEGIES.proto(run.multitaskStrategy),
     createTime: timestampFromDate(run.createdAt),
     updateTime: timestampFromDate(run.updatedAt),
     error: run.error ?? undefined,
@@ -68,11 +40,11 @@ export function eventToProto(event: StoredStreamEvent): RunEvent {
     case "error":
       return create(RunEventSchema, { eventId, kind: { case: "error", value: { name: event.data.name, message: event.data.message } } });
     case "end":
-      return create(RunEventSchema, { eventId, kind: { case: "end", value: { status: RUN_STATUS[event.data.status] } } });
+      return create(RunEventSchema, { eventId, kind: { case: "end", value: { status: RUN_STATUSES.proto(event.data.status) } } });
     case "part":
       return create(RunEventSchema, {
         eventId,
-        kind: { case: "part", value: { mode: STREAM_MODE[event.mode], data: fromJson(ValueSchema, event.data), namespace: event.namespace } },
+        kind: { case: "part", value: { mode: STREAM_MODES.proto(event.mode), data: fromJson(ValueSchema, event.data), namespace: event.namespace } },
       });
   }
 }

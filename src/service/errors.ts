@@ -28,14 +28,20 @@ export function rpcError(code: Code, reason: string, message: string, metadata: 
   return new ConnectError(message, code, undefined, [errorInfo(reason, metadata)]);
 }
 
-/** INVALID_ARGUMENT naming the offending field, with a BadRequest detail. */
-export function invalidArgument(field: string, description: string, cause?: unknown): ConnectError {
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/** INVALID_ARGUMENT naming the offending field, with a BadRequest detail (listing `more` violations after it). */
+export function invalidArgument(field: string, description: string, cause?: unknown, more: FieldViolation[] = []): ConnectError {
+  const fieldViolations = [{ field, description }, ...more];
   return new ConnectError(
     `${field}: ${description}`,
     Code.InvalidArgument,
     undefined,
     [
-      { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: [{ field, description }] }) },
+      { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations }) },
       errorInfo("INVALID_ARGUMENT", { field }),
     ],
     cause,

@@ -4,6 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
 import type { Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
@@ -12,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file agentruns/v1/runs.proto.
  */
 export const file_agentruns_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIocECglSdW5DcmVhdGUSFAoMYXNzaXN0YW50X2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRImCgVpbnB1dBgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29tbWFuZBgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSJwoGY29uZmlnGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIoCgdjb250ZXh0GAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIpCghtZXRhZGF0YRgHIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLQoLc3RyZWFtX21vZGUYCCADKA4yGC5hZ2VudHJ1bnMudjEuU3RyZWFtTW9kZRI7ChJtdWx0aXRhc2tfc3RyYXRlZ3kYCSABKA4yHy5hZ2VudHJ1bnMudjEuTXVsdGl0YXNrU3RyYXRlZ3kSMQoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3QSGAoQaW50ZXJydXB0X2JlZm9yZRgLIAMoCRIXCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAkSFQoNY2hlY2twb2ludF9pZBgNIAEoCRIYChBzdHJlYW1fc3ViZ3JhcGhzGA4gASgIIukCCgNSdW4SDgoGcnVuX2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRIUCgxhc3Npc3RhbnRfaWQYAyABKAkSJwoGc3RhdHVzGAQgASgOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1cxIpCghtZXRhZGF0YRgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSOwoSbXVsdGl0YXNrX3N0cmF0ZWd5GAYgASgOMh8uYWdlbnRydW5zLnYxLk11bHRpdGFza1N0cmF0ZWd5Ei8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJQoFZXJyb3IYCSABKAsyFi5hZ2VudHJ1bnMudjEuUnVuRXJyb3ISDwoHdXNlcl9pZBgKIAEoCSIpCghSdW5FcnJvchIMCgRuYW1lGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiRgoLUnVuTWV0YWRhdGESDgoGcnVuX2lkGAEgASgJEhEKCXRocmVhZF9pZBgCIAEoCRIUCgxhc3Npc3RhbnRfaWQYAyABKAkibQoKU3RyZWFtUGFydBImCgRtb2RlGAEgASgOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGUSJAoEZGF0YRgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZRIRCgluYW1lc3BhY2UYAyADKAkiMQoGUnVuRW5kEicKBnN0YXR1cxgBIAEoDjIXLmFnZW50cnVucy52MS5SdW5TdGF0dXMiywEKCFJ1bkV2ZW50EhAKCGV2ZW50X2lkGAEgASgDEi0KCG1ldGFkYXRhGAIgASgLMhkuYWdlbnRydW5zLnYxLlJ1bk1ldGFkYXRhSAASKAoEcGFydBgDIAEoCzIYLmFnZW50cnVucy52MS5TdHJlYW1QYXJ0SAASJwoFZXJyb3IYBCABKAsyFi5hZ2VudHJ1bnMudjEuUnVuRXJyb3JIABIjCgNlbmQYBSABKAsyFC5hZ2VudHJ1bnMudjEuUnVuRW5kSABCBgoEa2luZCI1CglIZWFydGJlYXQSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiQwoIRXZlbnRHYXASFQoNbGFzdF9ldmVudF9pZBgBIAEoAxIgChhmaXJzdF9hdmFpbGFibGVfZXZlbnRfaWQYAiABKAMiOAoQU3RyZWFtUnVuUmVxdWVzdBIkCgNydW4YASABKAsyFy5hZ2VudHJ1bnMudjEuUnVuQ3JlYXRlInUKEVN0cmVhbVJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAQgkKB3BheWxvYWQiNgoOV2FpdFJ1blJlcXVlc3QSJAoDcnVuGAEgASgLMhcuYWdlbnRydW5zLnYxLlJ1bkNyZWF0ZSKBAQoPV2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciIfCg1HZXRSdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCSIwCg5HZXRSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuIlwKEENhbmNlbFJ1blJlcXVlc3QSDgoGcnVuX2lkGAEgASgJEioKBmFjdGlvbhgCIAEoDjIaLmFnZW50cnVucy52MS5DYW5jZWxBY3Rpb24SDAoEd2FpdBgDIAEoCCIzChFDYW5jZWxSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuIk4KDkpvaW5SdW5SZXF1ZXN0Eg4KBnJ1bl9pZBgBIAEoCRIaCg1sYXN0X2V2ZW50X2lkGAIgASgDSACIAQFCEAoOX2xhc3RfZXZlbnRfaWQimgEKD0pvaW5SdW5SZXNwb25zZRInCgVldmVudBgBIAEoCzIWLmFnZW50cnVucy52MS5SdW5FdmVudEgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmFnZW50cnVucy52MS5IZWFydGJlYXRIABIlCgNnYXAYAyABKAsyFi5hZ2VudHJ1bnMudjEuRXZlbnRHYXBIAEIJCgdwYXlsb2FkIpcBCgpSdW5NZXNzYWdlEgsKA3NlcRgBIAEoAxIOCgZydW5faWQYAiABKAkSEQoJdGhyZWFkX2lkGAMgASgJEigKB21lc3NhZ2UYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Ei8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKUAQoWTGlzdFJ1bk1lc3NhZ2VzUmVxdWVzdBIOCgZydW5faWQYASABKAkSEgoFbGltaXQYAiABKAVIAIgBARIXCgpiZWZvcmVfc2VxGAMgASgDSAGIAQESFgoJYWZ0ZXJfc2VxGAQgASgDSAKIAQFCCAoGX2xpbWl0Qg0KC19iZWZvcmVfc2VxQgwKCl9hZnRlcl9zZXEiVwoXTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2USKgoIbWVzc2FnZXMYASADKAsyGC5hZ2VudHJ1bnMudjEuUnVuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCK5AQoIRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSDgoGcmF0aW5nGAYgASgFEg8KB2NvbW1lbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIigKFkxpc3RSdW5GZWVkYmFja1JlcXVlc3QSDgoGcnVuX2lkGAEgASgJIkMKF0xpc3RSdW5GZWVkYmFja1Jlc3BvbnNlEigKCGZlZWRiYWNrGAEgAygLMhYuYWdlbnRydW5zLnYxLkZlZWRiYWNrIl8KGENyZWF0ZVJ1bkZlZWRiYWNrUmVxdWVzdBIOCgZydW5faWQYASABKAkSDgoGcmF0aW5nGAIgASgFEg8KB2NvbW1lbnQYAyABKAkSEgoKbWVzc2FnZV9pZBgEIAEoCSJFChlDcmVhdGVSdW5GZWVkYmFja1Jlc3BvbnNlEigKCGZlZWRiYWNrGAEgASgLMhYuYWdlbnRydW5zLnYxLkZlZWRiYWNrIj8KGERlbGV0ZVJ1bkZlZWRiYWNrUmVxdWVzdBIOCgZydW5faWQYASABKAkSEwoLZmVlZGJhY2tfaWQYAiABKAkiGwoZRGVsZXRlUnVuRmVlZGJhY2tSZXNwb25zZSrXAQoKU3RyZWFtTW9kZRIbChdTVFJFQU1fTU9ERV9VTlNQRUNJRklFRBAAEhYKElNUUkVBTV9NT0RFX1ZBTFVFUxABEhcKE1NUUkVBTV9NT0RFX1VQREFURVMQAhIYChRTVFJFQU1fTU9ERV9NRVNTQUdFUxADEhYKElNUUkVBTV9NT0RFX0NVU1RPTRAEEhUKEVNUUkVBTV9NT0RFX0RFQlVHEAUSFQoRU1RSRUFNX01PREVfVEFTS1MQBhIbChdTVFJFQU1fTU9ERV9DSEVDS1BPSU5UUxAHKrkBChFNdWx0aXRhc2tTdHJhdGVneRIiCh5NVUxUSVRBU0tfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIdChlNVUxUSVRBU0tfU1RSQVRFR1lfUkVKRUNUEAESIAocTVVMVElUQVNLX1NUUkFURUdZX0lOVEVSUlVQVBACEh8KG01VTFRJVEFTS19TVFJBVEVHWV9ST0xMQkFDSxADEh4KGk1VTFRJVEFTS19TVFJBVEVHWV9FTlFVRVVFEAQqYwoMT25EaXNjb25uZWN0Eh0KGU9OX0RJU0NPTk5FQ1RfVU5TUEVDSUZJRUQQABIYChRPTl9ESVNDT05ORUNUX0NBTkNFTBABEhoKFk9OX0RJU0NPTk5FQ1RfQ09OVElOVUUQAiq5AQoJUnVuU3RhdHVzEhoKFlJVTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIWChJSVU5fU1RBVFVTX1BFTkRJTkcQARIWChJSVU5fU1RBVFVTX1JVTk5JTkcQAhIWChJSVU5fU1RBVFVTX1NVQ0NFU1MQAxIUChBSVU5fU1RBVFVTX0VSUk9SEAQSGgoWUlVOX1NUQVRVU19JTlRFUlJVUFRFRBAFEhYKElJVTl9TVEFUVVNfVElNRU9VVBAGKmYKDENhbmNlbEFjdGlvbhIdChlDQU5DRUxfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGwoXQ0FOQ0VMX0FDVElPTl9JTlRFUlJVUFQQARIaChZDQU5DRUxfQUNUSU9OX1JPTExCQUNLEAIynQYKC1J1bnNTZXJ2aWNlEk4KCVN0cmVhbVJ1bhIeLmFnZW50cnVucy52MS5TdHJlYW1SdW5SZXF1ZXN0Gh8uYWdlbnRydW5zLnYxLlN0cmVhbVJ1blJlc3BvbnNlMAESRgoHV2FpdFJ1bhIcLmFnZW50cnVucy52MS5XYWl0UnVuUmVxdWVzdBodLmFnZW50cnVucy52MS5XYWl0UnVuUmVzcG9uc2USSAoGR2V0UnVuEhsuYWdlbnRydW5zLnYxLkdldFJ1blJlcXVlc3QaHC5hZ2VudHJ1bnMudjEuR2V0UnVuUmVzcG9uc2UiA5ACARJMCglDYW5jZWxSdW4SHi5hZ2VudHJ1bnMudjEuQ2FuY2VsUnVuUmVxdWVzdBofLmFnZW50cnVucy52MS5DYW5jZWxSdW5SZXNwb25zZRJICgdKb2luUnVuEhwuYWdlbnRydW5zLnYxLkpvaW5SdW5SZXF1ZXN0Gh0uYWdlbnRydW5zLnYxLkpvaW5SdW5SZXNwb25zZTABEmMKD0xpc3RSdW5NZXNzYWdlcxIkLmFnZW50cnVucy52MS5MaXN0UnVuTWVzc2FnZXNSZXF1ZXN0GiUuYWdlbnRydW5zLnYxLkxpc3RSdW5NZXNzYWdlc1Jlc3BvbnNlIgOQAgESYwoPTGlzdFJ1bkZlZWRiYWNrEiQuYWdlbnRydW5zLnYxLkxpc3RSdW5GZWVkYmFja1JlcXVlc3QaJS5hZ2VudHJ1bnMudjEuTGlzdFJ1bkZlZWRiYWNrUmVzcG9uc2UiA5ACARJkChFDcmVhdGVSdW5GZWVkYmFjaxImLmFnZW50cnVucy52MS5DcmVhdGVSdW5GZWVkYmFja1JlcXVlc3QaJy5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRJkChFEZWxldGVSdW5GZWVkYmFjaxImLmFnZW50cnVucy52MS5EZWxldGVSdW5GZWVkYmFja1JlcXVlc3QaJy5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuRmVlZGJhY2tSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIrQFCglSdW5DcmVhdGUSNgoMYXNzaXN0YW50X2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIvCgl0aHJlYWRfaWQYAiABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXswLDY0fSQSJgoFaW5wdXQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbW1hbmQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EkAKC3N0cmVhbV9tb2RlGAggAygOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGVCEbpIDpIBCxAHIgeCAQQQASAAEkUKEm11bHRpdGFza19zdHJhdGVneRgJIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneUIIukgFggECEAESOwoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3RCCLpIBYIBAhABEiwKEGludGVycnVwdF9iZWZvcmUYCyADKAlCErpID5IBDBCAAiIHcgUQARiAARIrCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAlCErpID5IBDBCAAiIHcgUQARiAARIzCg1jaGVja3BvaW50X2lkGA0gASgJQhy6SBlyFzIVXlswLTlBLVphLXotXXswLDEyOH0kEhgKEHN0cmVhbV9zdWJncmFwaHMYDiABKAgi6QIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzEikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI7ChJtdWx0aXRhc2tfc3RyYXRlZ3kYBiABKA4yHy5hZ2VudHJ1bnMudjEuTXVsdGl0YXNrU3RyYXRlZ3kSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVlcnJvchgJIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvchIPCgd1c2VyX2lkGAogASgJIikKCFJ1bkVycm9yEgwKBG5hbWUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJGCgtSdW5NZXRhZGF0YRIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCSJtCgpTdHJlYW1QYXJ0EiYKBG1vZGUYASABKA4yGC5hZ2VudHJ1bnMudjEuU3RyZWFtTW9kZRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhEKCW5hbWVzcGFjZRgDIAMoCSIxCgZSdW5FbmQSJwoGc3RhdHVzGAEgASgOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1cyLLAQoIUnVuRXZlbnQSEAoIZXZlbnRfaWQYASABKAMSLQoIbWV0YWRhdGEYAiABKAsyGS5hZ2VudHJ1bnMudjEuUnVuTWV0YWRhdGFIABIoCgRwYXJ0GAMgASgLMhguYWdlbnRydW5zLnYxLlN0cmVhbVBhcnRIABInCgVlcnJvchgEIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvckgAEiMKA2VuZBgFIAEoCzIULmFnZW50cnVucy52MS5SdW5FbmRIAEIGCgRraW5kIjUKCUhlYXJ0YmVhdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCghFdmVudEdhcBIVCg1sYXN0X2V2ZW50X2lkGAEgASgDEiAKGGZpcnN0X2F2YWlsYWJsZV9ldmVudF9pZBgCIAEoAyJAChBTdHJlYW1SdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASJ1ChFTdHJlYW1SdW5SZXNwb25zZRInCgVldmVudBgBIAEoCzIWLmFnZW50cnVucy52MS5SdW5FdmVudEgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmFnZW50cnVucy52MS5IZWFydGJlYXRIAEIJCgdwYXlsb2FkIj4KDldhaXRSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASKBAQoPV2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJBCg1HZXRSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiMAoOR2V0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biKIAQoQQ2FuY2VsUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEjQKBmFjdGlvbhgCIAEoDjIaLmFnZW50cnVucy52MS5DYW5jZWxBY3Rpb25CCLpIBYIBAhABEgwKBHdhaXQYAyABKAgiMwoRQ2FuY2VsUnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biJ5Cg5Kb2luUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEiMKDWxhc3RfZXZlbnRfaWQYAiABKANCB7pIBCICKABIAIgBAUIQCg5fbGFzdF9ldmVudF9pZCKaAQoPSm9pblJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAEiUKA2dhcBgDIAEoCzIWLmFnZW50cnVucy52MS5FdmVudEdhcEgAQgkKB3BheWxvYWQilwEKClJ1bk1lc3NhZ2USCwoDc2VxGAEgASgDEg4KBnJ1bl9pZBgCIAEoCRIRCgl0aHJlYWRfaWQYAyABKAkSKAoHbWVzc2FnZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItQBChZMaXN0UnVuTWVzc2FnZXNSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSHgoFbGltaXQYAiABKAVCCrpIBxoFGMgBKAFIAIgBARIgCgpiZWZvcmVfc2VxGAMgASgDQge6SAQiAigBSAGIAQESHwoJYWZ0ZXJfc2VxGAQgASgDQge6SAQiAigBSAKIAQFCCAoGX2xpbWl0Qg0KC19iZWZvcmVfc2VxQgwKCl9hZnRlcl9zZXEiVwoXTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2USKgoIbWVzc2FnZXMYASADKAsyGC5hZ2VudHJ1bnMudjEuUnVuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCK5AQoIRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSDgoGcmF0aW5nGAYgASgFEg8KB2NvbW1lbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFkxpc3RSdW5GZWVkYmFja1JlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJCJDChdMaXN0UnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAMoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayK+AQoYQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIgoGcmF0aW5nGAIgASgFQhK6SA8aDTABMP///////////wESGQoHY29tbWVudBgDIAEoCUIIukgFcgMYgCASMQoKbWVzc2FnZV9pZBgEIAEoCUIdukgachgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiRQoZQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAEoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayKDAQoYRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNQoLZmVlZGJhY2tfaWQYAiABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhsKGURlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2Uq1wEKClN0cmVhbU1vZGUSGwoXU1RSRUFNX01PREVfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fTU9ERV9WQUxVRVMQARIXChNTVFJFQU1fTU9ERV9VUERBVEVTEAISGAoUU1RSRUFNX01PREVfTUVTU0FHRVMQAxIWChJTVFJFQU1fTU9ERV9DVVNUT00QBBIVChFTVFJFQU1fTU9ERV9ERUJVRxAFEhUKEVNUUkVBTV9NT0RFX1RBU0tTEAYSGwoXU1RSRUFNX01PREVfQ0hFQ0tQT0lOVFMQByq5AQoRTXVsdGl0YXNrU3RyYXRlZ3kSIgoeTVVMVElUQVNLX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASHQoZTVVMVElUQVNLX1NUUkFURUdZX1JFSkVDVBABEiAKHE1VTFRJVEFTS19TVFJBVEVHWV9JTlRFUlJVUFQQAhIfChtNVUxUSVRBU0tfU1RSQVRFR1lfUk9MTEJBQ0sQAxIeChpNVUxUSVRBU0tfU1RSQVRFR1lfRU5RVUVVRRAEKmMKDE9uRGlzY29ubmVjdBIdChlPTl9ESVNDT05ORUNUX1VOU1BFQ0lGSUVEEAASGAoUT05fRElTQ09OTkVDVF9DQU5DRUwQARIaChZPTl9ESVNDT05ORUNUX0NPTlRJTlVFEAIquQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19QRU5ESU5HEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISFgoSUlVOX1NUQVRVU19TVUNDRVNTEAMSFAoQUlVOX1NUQVRVU19FUlJPUhAEEhoKFlJVTl9TVEFUVVNfSU5URVJSVVBURUQQBRIWChJSVU5fU1RBVFVTX1RJTUVPVVQQBipmCgxDYW5jZWxBY3Rpb24SHQoZQ0FOQ0VMX0FDVElPTl9VTlNQRUNJRklFRBAAEhsKF0NBTkNFTF9BQ1RJT05fSU5URVJSVVBUEAESGgoWQ0FOQ0VMX0FDVElPTl9ST0xMQkFDSxACMp0GCgtSdW5zU2VydmljZRJOCglTdHJlYW1SdW4SHi5hZ2VudHJ1bnMudjEuU3RyZWFtUnVuUmVxdWVzdBofLmFnZW50cnVucy52MS5TdHJlYW1SdW5SZXNwb25zZTABEkYKB1dhaXRSdW4SHC5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlcXVlc3QaHS5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlc3BvbnNlEkgKBkdldFJ1bhIbLmFnZW50cnVucy52MS5HZXRSdW5SZXF1ZXN0GhwuYWdlbnRydW5zLnYxLkdldFJ1blJlc3BvbnNlIgOQAgESTAoJQ2FuY2VsUnVuEh4uYWdlbnRydW5zLnYxLkNhbmNlbFJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ2FuY2VsUnVuUmVzcG9uc2USSAoHSm9pblJ1bhIcLmFnZW50cnVucy52MS5Kb2luUnVuUmVxdWVzdBodLmFnZW50cnVucy52MS5Kb2luUnVuUmVzcG9uc2UwARJjCg9MaXN0UnVuTWVzc2FnZXMSJC5hZ2VudHJ1bnMudjEuTGlzdFJ1bk1lc3NhZ2VzUmVxdWVzdBolLmFnZW50cnVucy52MS5MaXN0UnVuTWVzc2FnZXNSZXNwb25zZSIDkAIBEmMKD0xpc3RSdW5GZWVkYmFjaxIkLmFnZW50cnVucy52MS5MaXN0UnVuRmVlZGJhY2tSZXF1ZXN0GiUuYWdlbnRydW5zLnYxLkxpc3RSdW5GZWVkYmFja1Jlc3BvbnNlIgOQAgESZAoRQ3JlYXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkNyZWF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USZAoRRGVsZXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkRlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * The parameters of a new run, shared by StreamRun and WaitRun. Field names
@@ -29,7 +30,9 @@ export type RunCreate = Message<"agentruns.v1.RunCreate"> & {
   assistantId: string;
 
   /**
-   * The thread to run on (a UUID). Empty: a new thread.
+   * The thread to run on: a UUID, or 1..64 letters, digits, '_' and '-'
+   * (DeerFlow's canonical ids). Empty: `config.configurable.thread_id`, else
+   * a new thread.
    *
    * @generated from field: string thread_id = 2;
    */
@@ -71,7 +74,7 @@ export type RunCreate = Message<"agentruns.v1.RunCreate"> & {
   metadata?: JsonObject | undefined;
 
   /**
-   * Modes to stream. Empty: values.
+   * Modes to stream, each once. Empty: values.
    *
    * @generated from field: repeated agentruns.v1.StreamMode stream_mode = 8;
    */
@@ -106,7 +109,8 @@ export type RunCreate = Message<"agentruns.v1.RunCreate"> & {
   interruptAfter: string[];
 
   /**
-   * Start from this checkpoint of the thread instead of its latest.
+   * Start from this checkpoint of the thread instead of its latest. Needs
+   * a thread.
    *
    * @generated from field: string checkpoint_id = 13;
    */
@@ -134,41 +138,57 @@ export const RunCreateSchema: GenMessage<RunCreate> = /*@__PURE__*/
  */
 export type Run = Message<"agentruns.v1.Run"> & {
   /**
+   * The run's id, a UUID.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
 
   /**
+   * The thread the run ran on.
+   *
    * @generated from field: string thread_id = 2;
    */
   threadId: string;
 
   /**
+   * The graph the run executed.
+   *
    * @generated from field: string assistant_id = 3;
    */
   assistantId: string;
 
   /**
+   * Where the run is in its life cycle.
+   *
    * @generated from field: agentruns.v1.RunStatus status = 4;
    */
   status: RunStatus;
 
   /**
+   * The metadata given at creation.
+   *
    * @generated from field: google.protobuf.Struct metadata = 5;
    */
   metadata?: JsonObject | undefined;
 
   /**
+   * The strategy it was created with.
+   *
    * @generated from field: agentruns.v1.MultitaskStrategy multitask_strategy = 6;
    */
   multitaskStrategy: MultitaskStrategy;
 
   /**
+   * When it was created.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 7;
    */
   createTime?: Timestamp | undefined;
 
   /**
+   * When its status last changed.
+   *
    * @generated from field: google.protobuf.Timestamp update_time = 8;
    */
   updateTime?: Timestamp | undefined;
@@ -209,6 +229,8 @@ export type RunError = Message<"agentruns.v1.RunError"> & {
   name: string;
 
   /**
+   * What went wrong, as the graph reported it.
+   *
    * @generated from field: string message = 2;
    */
   message: string;
@@ -228,16 +250,22 @@ export const RunErrorSchema: GenMessage<RunError> = /*@__PURE__*/
  */
 export type RunMetadata = Message<"agentruns.v1.RunMetadata"> & {
   /**
+   * The run the stream is about.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
 
   /**
+   * Its thread.
+   *
    * @generated from field: string thread_id = 2;
    */
   threadId: string;
 
   /**
+   * Its graph.
+   *
    * @generated from field: string assistant_id = 3;
    */
   assistantId: string;
@@ -257,6 +285,8 @@ export const RunMetadataSchema: GenMessage<RunMetadata> = /*@__PURE__*/
  */
 export type StreamPart = Message<"agentruns.v1.StreamPart"> & {
   /**
+   * The stream mode the chunk belongs to.
+   *
    * @generated from field: agentruns.v1.StreamMode mode = 1;
    */
   mode: StreamMode;
@@ -290,6 +320,8 @@ export const StreamPartSchema: GenMessage<StreamPart> = /*@__PURE__*/
  */
 export type RunEnd = Message<"agentruns.v1.RunEnd"> & {
   /**
+   * The run's final status.
+   *
    * @generated from field: agentruns.v1.RunStatus status = 1;
    */
   status: RunStatus;
@@ -317,28 +349,38 @@ export type RunEvent = Message<"agentruns.v1.RunEvent"> & {
   eventId: bigint;
 
   /**
+   * What happened.
+   *
    * @generated from oneof agentruns.v1.RunEvent.kind
    */
   kind: {
     /**
+     * The first event.
+     *
      * @generated from field: agentruns.v1.RunMetadata metadata = 2;
      */
     value: RunMetadata;
     case: "metadata";
   } | {
     /**
+     * A stream chunk.
+     *
      * @generated from field: agentruns.v1.StreamPart part = 3;
      */
     value: StreamPart;
     case: "part";
   } | {
     /**
+     * The run failed (the stream still ends with `end`).
+     *
      * @generated from field: agentruns.v1.RunError error = 4;
      */
     value: RunError;
     case: "error";
   } | {
     /**
+     * The last event.
+     *
      * @generated from field: agentruns.v1.RunEnd end = 5;
      */
     value: RunEnd;
@@ -361,6 +403,8 @@ export const RunEventSchema: GenMessage<RunEvent> = /*@__PURE__*/
  */
 export type Heartbeat = Message<"agentruns.v1.Heartbeat"> & {
   /**
+   * When the server sent it.
+   *
    * @generated from field: google.protobuf.Timestamp time = 1;
    */
   time?: Timestamp | undefined;
@@ -406,6 +450,8 @@ export const EventGapSchema: GenMessage<EventGap> = /*@__PURE__*/
  */
 export type StreamRunRequest = Message<"agentruns.v1.StreamRunRequest"> & {
   /**
+   * The run to create. Required.
+   *
    * @generated from field: agentruns.v1.RunCreate run = 1;
    */
   run?: RunCreate | undefined;
@@ -423,16 +469,22 @@ export const StreamRunRequestSchema: GenMessage<StreamRunRequest> = /*@__PURE__*
  */
 export type StreamRunResponse = Message<"agentruns.v1.StreamRunResponse"> & {
   /**
+   * An event, or a heartbeat on an idle stream.
+   *
    * @generated from oneof agentruns.v1.StreamRunResponse.payload
    */
   payload: {
     /**
+     * A stored event of the run.
+     *
      * @generated from field: agentruns.v1.RunEvent event = 1;
      */
     value: RunEvent;
     case: "event";
   } | {
     /**
+     * Keeps an idle stream open; not an event.
+     *
      * @generated from field: agentruns.v1.Heartbeat heartbeat = 2;
      */
     value: Heartbeat;
@@ -452,6 +504,8 @@ export const StreamRunResponseSchema: GenMessage<StreamRunResponse> = /*@__PURE_
  */
 export type WaitRunRequest = Message<"agentruns.v1.WaitRunRequest"> & {
   /**
+   * The run to create. Required.
+   *
    * @generated from field: agentruns.v1.RunCreate run = 1;
    */
   run?: RunCreate | undefined;
@@ -469,6 +523,8 @@ export const WaitRunRequestSchema: GenMessage<WaitRunRequest> = /*@__PURE__*/
  */
 export type WaitRunResponse = Message<"agentruns.v1.WaitRunResponse"> & {
   /**
+   * The run as it ended.
+   *
    * @generated from field: agentruns.v1.Run run = 1;
    */
   run?: Run | undefined;
@@ -500,6 +556,8 @@ export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
  */
 export type GetRunRequest = Message<"agentruns.v1.GetRunRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
@@ -517,6 +575,8 @@ export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
  */
 export type GetRunResponse = Message<"agentruns.v1.GetRunResponse"> & {
   /**
+   * The run.
+   *
    * @generated from field: agentruns.v1.Run run = 1;
    */
   run?: Run | undefined;
@@ -534,11 +594,15 @@ export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
  */
 export type CancelRunRequest = Message<"agentruns.v1.CancelRunRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
 
   /**
+   * Defaults to INTERRUPT.
+   *
    * @generated from field: agentruns.v1.CancelAction action = 2;
    */
   action: CancelAction;
@@ -582,6 +646,8 @@ export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE_
  */
 export type JoinRunRequest = Message<"agentruns.v1.JoinRunRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
@@ -606,22 +672,30 @@ export const JoinRunRequestSchema: GenMessage<JoinRunRequest> = /*@__PURE__*/
  */
 export type JoinRunResponse = Message<"agentruns.v1.JoinRunResponse"> & {
   /**
+   * An event, a heartbeat, or (first) a gap notice.
+   *
    * @generated from oneof agentruns.v1.JoinRunResponse.payload
    */
   payload: {
     /**
+     * A stored event of the run.
+     *
      * @generated from field: agentruns.v1.RunEvent event = 1;
      */
     value: RunEvent;
     case: "event";
   } | {
     /**
+     * Keeps an idle stream open; not an event.
+     *
      * @generated from field: agentruns.v1.Heartbeat heartbeat = 2;
      */
     value: Heartbeat;
     case: "heartbeat";
   } | {
     /**
+     * The events after last_event_id are no longer all stored.
+     *
      * @generated from field: agentruns.v1.EventGap gap = 3;
      */
     value: EventGap;
@@ -650,11 +724,15 @@ export type RunMessage = Message<"agentruns.v1.RunMessage"> & {
   seq: bigint;
 
   /**
+   * The run it belongs to.
+   *
    * @generated from field: string run_id = 2;
    */
   runId: string;
 
   /**
+   * Its thread.
+   *
    * @generated from field: string thread_id = 3;
    */
   threadId: string;
@@ -667,6 +745,8 @@ export type RunMessage = Message<"agentruns.v1.RunMessage"> & {
   message?: JsonObject | undefined;
 
   /**
+   * When it was stored.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
   createTime?: Timestamp | undefined;
@@ -684,6 +764,8 @@ export const RunMessageSchema: GenMessage<RunMessage> = /*@__PURE__*/
  */
 export type ListRunMessagesRequest = Message<"agentruns.v1.ListRunMessagesRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
@@ -696,14 +778,14 @@ export type ListRunMessagesRequest = Message<"agentruns.v1.ListRunMessagesReques
   limit?: number | undefined;
 
   /**
-   * Only rows with seq below this. Exclusive with after_seq.
+   * Only rows with seq below this (>= 1). Exclusive with after_seq.
    *
    * @generated from field: optional int64 before_seq = 3;
    */
   beforeSeq?: bigint | undefined;
 
   /**
-   * Only rows with seq above this; the first `limit` of them.
+   * Only rows with seq above this (>= 1); the first `limit` of them.
    *
    * @generated from field: optional int64 after_seq = 4;
    */
@@ -751,21 +833,29 @@ export const ListRunMessagesResponseSchema: GenMessage<ListRunMessagesResponse> 
  */
 export type Feedback = Message<"agentruns.v1.Feedback"> & {
   /**
+   * The feedback's id, a UUID.
+   *
    * @generated from field: string feedback_id = 1;
    */
   feedbackId: string;
 
   /**
+   * The run it is about.
+   *
    * @generated from field: string run_id = 2;
    */
   runId: string;
 
   /**
+   * The run's thread.
+   *
    * @generated from field: string thread_id = 3;
    */
   threadId: string;
 
   /**
+   * Who left it.
+   *
    * @generated from field: string user_id = 4;
    */
   userId: string;
@@ -785,11 +875,15 @@ export type Feedback = Message<"agentruns.v1.Feedback"> & {
   rating: number;
 
   /**
+   * Free text; empty when none was given.
+   *
    * @generated from field: string comment = 7;
    */
   comment: string;
 
   /**
+   * When it was left.
+   *
    * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
@@ -807,6 +901,8 @@ export const FeedbackSchema: GenMessage<Feedback> = /*@__PURE__*/
  */
 export type ListRunFeedbackRequest = Message<"agentruns.v1.ListRunFeedbackRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
@@ -824,6 +920,8 @@ export const ListRunFeedbackRequestSchema: GenMessage<ListRunFeedbackRequest> = 
  */
 export type ListRunFeedbackResponse = Message<"agentruns.v1.ListRunFeedbackResponse"> & {
   /**
+   * Oldest first.
+   *
    * @generated from field: repeated agentruns.v1.Feedback feedback = 1;
    */
   feedback: Feedback[];
@@ -841,6 +939,8 @@ export const ListRunFeedbackResponseSchema: GenMessage<ListRunFeedbackResponse> 
  */
 export type CreateRunFeedbackRequest = Message<"agentruns.v1.CreateRunFeedbackRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
@@ -853,11 +953,15 @@ export type CreateRunFeedbackRequest = Message<"agentruns.v1.CreateRunFeedbackRe
   rating: number;
 
   /**
+   * Free text, at most 4096 characters.
+   *
    * @generated from field: string comment = 3;
    */
   comment: string;
 
   /**
+   * One of the run's messages the feedback is about; empty: the whole run.
+   *
    * @generated from field: string message_id = 4;
    */
   messageId: string;
@@ -875,6 +979,8 @@ export const CreateRunFeedbackRequestSchema: GenMessage<CreateRunFeedbackRequest
  */
 export type CreateRunFeedbackResponse = Message<"agentruns.v1.CreateRunFeedbackResponse"> & {
   /**
+   * The feedback as stored.
+   *
    * @generated from field: agentruns.v1.Feedback feedback = 1;
    */
   feedback?: Feedback | undefined;
@@ -892,11 +998,15 @@ export const CreateRunFeedbackResponseSchema: GenMessage<CreateRunFeedbackRespon
  */
 export type DeleteRunFeedbackRequest = Message<"agentruns.v1.DeleteRunFeedbackRequest"> & {
   /**
+   * The run. Required.
+   *
    * @generated from field: string run_id = 1;
    */
   runId: string;
 
   /**
+   * The caller's feedback on it. Required.
+   *
    * @generated from field: string feedback_id = 2;
    */
   feedbackId: string;

@@ -2,12 +2,11 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
 import { callerOf } from "../../auth/caller.js";
 import type { ServiceDeps } from "../deps.js";
-import { requireId } from "../validate.js";
 
 export function deleteRunFeedback(deps: ServiceDeps): ServiceImpl<typeof RunsService>["deleteRunFeedback"] {
   return async (req, ctx) => {
-    const feedbackId = requireId("feedback_id", req.feedbackId);
-    await deps.app.feedback.delete(requireId("run_id", req.runId), feedbackId, callerOf(ctx).userId);
+    const feedbackId = req.feedbackId;
+    await deps.app.feedback.delete(req.runId, feedbackId, callerOf(ctx).userId);
     return {};
   };
 }

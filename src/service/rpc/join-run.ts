@@ -4,12 +4,12 @@ import { EventGapSchema, type RunsService } from "../../../gen/agentruns/v1/runs
 import { callerOf } from "../../auth/caller.js";
 import { setRunHeaders, type ServiceDeps } from "../deps.js";
 import { streamPayloads } from "../stream.js";
-import { parseLastEventId, requireId } from "../validate.js";
+import { safeNumber } from "../validate.js";
 
 export function joinRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["joinRun"] {
   return async function* (req, ctx) {
-    const lastEventId = parseLastEventId(req.lastEventId);
-    const runId = requireId("run_id", req.runId);
+    const lastEventId = req.lastEventId === undefined ? 0 : safeNumber("last_event_id", req.lastEventId);
+    const runId = req.runId;
     const { run, gap, events } = await deps.app.runs.join(runId, lastEventId, callerOf(ctx).userId, ctx.signal);
     setRunHeaders(ctx, run);
     if (gap) {

@@ -3,11 +3,10 @@ import type { RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
 import { callerOf } from "../../auth/caller.js";
 import { feedbackToProto } from "../convert.js";
 import type { ServiceDeps } from "../deps.js";
-import { requireId } from "../validate.js";
 
 export function listRunFeedback(deps: ServiceDeps): ServiceImpl<typeof RunsService>["listRunFeedback"] {
   return async (req, ctx) => {
-    const feedback = await deps.app.feedback.list(requireId("run_id", req.runId), callerOf(ctx).userId);
+    const feedback = await deps.app.feedback.list(req.runId, callerOf(ctx).userId);
     return { feedback: feedback.map(feedbackToProto) };
   };
 }

@@ -1,0 +1,68 @@
+// Authorization is declared once (src/auth/access.ts) and enforced by the auth
+// interceptor for every method of every service the server registers.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Code, ConnectError, createConnectRouter, createRouterTransport, createClient } from "@connectrpc/connect";
+import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
+import { METHOD_ACCESS, methodKey } from "../../src/auth/access.js";
+import { authInterceptor } from "../../src/server/interceptors.js";
+import { LOCAL_CALLER } from "../../src/auth/caller.js";
+import { collect, unitService, type UnitService } from "./harness.js";
+
+const code = (call: Promise<unknown>) => call.then(() => Code.Unknown as Code | "ok", (e: unknown) => ConnectError.from(e).code).then((c) => (c === Code.Unknown ? "ok" : c));
+
+let s: UnitService;
+beforeAll(async () => {
+  s = await unitService({}, {
+    auth: {
+      api_keys: [
+        { key: "nothing", user_id: "nobody", permissions: [] },
+        { key: "reader", user_id: "reader", permissions: ["runs:read"] },
+      ],
+    },
+  });
+});
+afterAll(() => s.close());
+
+describe("the access table", () => {
+  it("has an entry for every method of every service the router registers, and nothing else", () => {
+    const router = createConnectRouter(s.app.routerOptions);
+    s.app.routes(router);
+    const registered = router.handlers.map((h) => methodKey(h.service.typeName, h.method.name));
+    expect(registered.length).toBeGreaterThan(10);
+    for (const key of registered) expect(METHOD_ACCESS.has(key), key).toBe(true);
+    expect([...METHOD_ACCESS.keys()].sort()).toEqual([...registered].sort());
+  });
+
+  it("refuses a registered method that has no entry", async () => {
+    const transport = createRouterTransport(
+      (router) => router.service(Health, { check: async () => ({ status: 1 }), list: async () => ({ statuses: {} }), async *watch() {} }),
+      { router: { interceptors: [authInterceptor(async () => LOCAL_CALLER, new Map())] } },
+    );
+    const error = await createClient(Health, transport).check({}).catch((e: unknown) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.PermissionDenied);
+    expect((error as ConnectError).rawMessage).toContain("grpc.health.v1.Health/Check has no access rule");
+  });
+});
+
+describe.each(Object.values(RunsService.method).map((m) => [m.name, m] as const))("%s", (name, method) => {
+  const needed = METHOD_ACCESS.get(methodKey(RunsService.typeName, name));
+  // Requests that would fail validation: access is checked before anything else looks at them.
+  const call = (client: ReturnType<UnitService["as"]>) => {
+    const fn = (client as unknown as Record<string, (req: object) => unknown>)[method.localName]!;
+    const result = fn.call(client, {});
+    return method.methodKind === "server_streaming" ? collect(result as AsyncIterable<unknown>) : (result as Promise<unknown>);
+  };
+
+  it("needs credentials", async () => {
+    expect(needed).toMatch(/^(runs|feedback):/);
+    expect(await code(call(s.as(null)))).toBe(Code.Unauthenticated);
+  });
+
+  it(`needs the permission ${needed}, checked before the request is`, async () => {
+    expect(await code(call(s.as("nothing")))).toBe(Code.PermissionDenied);
+    const reader = await code(call(s.as("reader")));
+    if (needed === "runs:read") expect(reader).toBe(Code.InvalidArgument);
+    else expect(reader).toBe(Code.PermissionDenied);
+  });
+});
