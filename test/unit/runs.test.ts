@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MultitaskStrategy, OnDisconnect, RunStatus, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
+import { MultitaskStrategy, OnDisconnect, RunStatus, type JoinRunResponse, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { collect, unitService, userInput, type UnitService } from "./harness.js";
 
@@ -15,7 +15,8 @@ afterAll(() => s.close());
 
 const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
 const reason = (e: ConnectError | null) => e?.findDetails(ErrorInfoSchema)[0]?.reason;
-const events = (responses: StreamRunResponse[]) => responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
+const events = (responses: Array<StreamRunResponse | JoinRunResponse>) =>
+  responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
 
 /** Starts a slow run and returns its id once it is running. */
 async function slowRun(threadId = randomUUID(), strategy = MultitaskStrategy.REJECT) {

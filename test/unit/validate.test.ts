@@ -16,7 +16,7 @@ const refusal = (call: Promise<unknown>) => call.then(() => null, (e: unknown) =
 describe("validation declared in the proto", () => {
   it("names the first violated field in the message and lists every violation in BadRequest", async () => {
     const error = await refusal(
-      s.client.waitRun({ run: { assistantId: "", threadId: "no spaces please", streamMode: [1, 99], checkpointId: "a b" } }),
+      s.client.waitRun({ run: { assistantId: "", threadId: "no spaces please", streamMode: [1, 99 as never], checkpointId: "a b" } }),
     );
     expect(error?.code).toBe(Code.InvalidArgument);
     expect(error?.rawMessage).toBe("run.assistant_id: value is required");
