@@ -1,91 +1,33 @@
-// gRPC server reflection and gRPC health, driven by real peers: grpcurl with
-// no .proto files, grpc-js, and a Connect client over gRPC (h2c) for the
+// gRPC server reflection, driven by real peers: grpcurl with no .proto files
+// (and gRPC health through it), and a Connect client over gRPC (h2c) for the
 // corners grpcurl doesn't reach (unknown symbols, v1alpha, transitive files).
+// grpc-js's health client is in health-peers.test.ts.
 import { execFile } from "node:child_process";
-import { EventEmitter, once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
-import { create, createFileRegistry, fromBinary, fromJson, type JsonValue } from "@bufbuild/protobuf";
-import { FileDescriptorProtoSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  RunStatus,
-  RunsService,
-  file_agentruns_v1_runs,
-  type StreamRunResponse,
-} from "../gen/agentruns/v1/runs_pb.js";
-import { Health, file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
 import {
   ServerReflection,
   type ServerReflectionRequest,
   type ServerReflectionResponse,
 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { healthRoutes } from "../src/server/health.js";
-import { listen, type Listening, type RequestHandler } from "../src/server/listen.js";
-import { reflectionRoutes } from "../src/server/reflection.js";
+import { startStandInServer, type StandInServer } from "./helpers/stand-in-server.js";
 import { requireTool } from "./helpers/tools.js";
 
 const run = promisify(execFile);
-const PROTO_DIR = fileURLToPath(new URL("../proto", import.meta.url));
 
-let listening: Listening;
+let server: StandInServer;
 let address: string;
-let serving = true;
-/** How many times health asked whether the service is serving. */
-let polls = 0;
-/** Emits "end" each time a Health.Watch call the server serves is over. */
-const watchEnds = new EventEmitter();
-
-/** The router, with the Health service's Watch announcing on `watchEnds` when it is over. */
-function announcingWatchEnds(router: ConnectRouter): ConnectRouter {
-  const service = (desc: any, impl: any, options?: any) => {
-    if (desc !== Health) return router.service(desc, impl, options);
-    const watch = async function* (request: unknown, ctx: unknown) {
-      try {
-        yield* impl.watch(request, ctx);
-      } finally {
-        watchEnds.emit("end");
-      }
-    };
-    return router.service(desc, { ...impl, watch }, options);
-  };
-  return Object.assign(Object.create(router) as ConnectRouter, { service });
-}
-
-/** A stand-in StreamRun (the real one needs the whole app): metadata, the input echoed back, end. */
-async function* streamRun(request: { run?: { assistantId: string; input?: Record<string, JsonValue> } }): AsyncGenerator<StreamRunResponse> {
-  const event = (eventId: bigint, kind: Record<string, unknown>) =>
-    create(RunsService.method.streamRun.output, { payload: { case: "event", value: { eventId, kind: kind as never } } });
-  yield event(1n, { case: "metadata", value: { runId: "r1", threadId: "t1", assistantId: request.run?.assistantId ?? "" } });
-  yield event(2n, { case: "part", value: { data: fromJson(ValueSchema, request.run?.input ?? null) } });
-  yield event(3n, { case: "end", value: { status: RunStatus.SUCCESS } });
-}
-
 beforeAll(async () => {
-  const handler = connectNodeAdapter({
-    routes: (router: ConnectRouter) => {
-      router.service(RunsService, { streamRun });
-      reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
-      healthRoutes(async () => {
-        polls++;
-        return serving;
-      })(announcingWatchEnds(router));
-    },
-  });
-  listening = await listen(handler as RequestHandler, "127.0.0.1", 0);
-  address = `127.0.0.1:${listening.port}`;
+  server = await startStandInServer();
+  address = server.address;
 });
-
-afterAll(async () => {
-  const closed = listening.close();
-  listening.destroy();
-  await closed;
-});
+afterAll(() => server.close());
 
 async function grpcurl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const bin = requireTool("grpcurl");
@@ -167,86 +109,16 @@ describe("grpcurl with no .proto files", () => {
     expect(JSON.parse(all.stdout)).toEqual({ status: "SERVING" });
     const runs = await grpcurl("-d", '{"service":"agentruns.v1.RunsService"}', address, "grpc.health.v1.Health/Check");
     expect(JSON.parse(runs.stdout)).toEqual({ status: "SERVING" });
-    serving = false;
+    server.health.serving = false;
     try {
       const down = await grpcurl(address, "grpc.health.v1.Health/Check");
       expect(JSON.parse(down.stdout)).toEqual({ status: "NOT_SERVING" });
     } finally {
-      serving = true;
+      server.health.serving = true;
     }
     const unknown = await grpcurl("-d", '{"service":"nope.v1.Nope"}', address, "grpc.health.v1.Health/Check");
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("Code: NotFound");
-  });
-});
-
-describe("grpc-js health client", () => {
-  function healthClient(): grpc.Client & Record<string, any> {
-    const definition = protoLoader.loadSync("grpc/health/v1/health.proto", { includeDirs: [PROTO_DIR], enums: String });
-    const pkg = grpc.loadPackageDefinition(definition) as any;
-    return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-  }
-
-  it("Check answers SERVING for the server and for RunsService", async () => {
-    const client = healthClient();
-    try {
-      const check = (service: string) =>
-        new Promise<{ status: string }>((resolve, reject) =>
-          client["Check"]({ service }, { deadline: Date.now() + 5000 }, (err: grpc.ServiceError | null, res: { status: string }) => (err ? reject(err) : resolve(res))),
-        );
-      expect(await check("")).toEqual({ status: "SERVING" });
-      expect(await check("agentruns.v1.RunsService")).toEqual({ status: "SERVING" });
-      await expect(check("nope")).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    } finally {
-      client.close();
-    }
-  });
-
-  it("Watch sends the status, then each change, until the client cancels", async () => {
-    const client = healthClient();
-    // The health loop's interval runs on a fake clock: each check is a tick the test makes.
-    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"], shouldClearNativeTimers: true });
-    try {
-      const call: grpc.ClientReadableStream<{ status: string }> = client["Watch"]({ service: "" });
-      const seen: string[] = [];
-      let wake = () => {};
-      call.on("data", (m: { status: string }) => {
-        seen.push(m.status);
-        wake();
-      });
-      const failed = new Promise<never>((_, reject) => call.on("error", reject));
-      const waitFor = (n: number) =>
-        Promise.race([
-          failed,
-          new Promise<void>((resolve) => {
-            wake = () => seen.length >= n && resolve();
-            wake();
-          }),
-        ]);
-      await waitFor(1);
-      expect(seen).toEqual(["SERVING"]);
-      serving = false;
-      vi.advanceTimersByTime(1000);
-      await waitFor(2);
-      expect(seen).toEqual(["SERVING", "NOT_SERVING"]);
-      serving = true;
-      vi.advanceTimersByTime(1000);
-      await waitFor(3);
-      expect(seen).toEqual(["SERVING", "NOT_SERVING", "SERVING"]);
-      const ended = once(watchEnds, "end");
-      const cancelled = new Promise<grpc.StatusObject>((resolve) => call.on("status", resolve));
-      call.cancel();
-      expect((await cancelled).code).toBe(grpc.status.CANCELLED);
-      // The server's Watch ended with the call: it stops polling, however long the loop keeps ticking.
-      await ended;
-      const after = polls;
-      await vi.advanceTimersByTimeAsync(60_000);
-      expect(polls).toBe(after);
-    } finally {
-      vi.useRealTimers();
-      serving = true;
-      client.close();
-    }
   });
 });
 
