@@ -57,21 +57,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const replicaId = randomUUID();
   const { stores, checkpointer } = await openStores(config.store === "mongodb" ? { ...config, store: "mongodb" } : { ...config, store: "memory" }, logger);
   const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined);
-  const application = createApplication({
-    stores,
-    graphs,
-    checkpointer,
-    logger,
-    heartbeatMs: config.heartbeatMs,
-    runs: {
-      replicaId,
-      leaseMs: config.leaseMs,
-      pollMinMs: config.pollMinMs,
-      pollMaxMs: config.pollMaxMs,
-      maxActiveRunsPerUser: config.maxActiveRunsPerUser,
-      storeRetryMs: config.storeRetryMs,
-    },
-  });
+  const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs } = config;
+  const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs };
+  const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs });
   const deps: ServiceDeps = { app: application, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
   const authenticate = await createAuthenticator(authConfig);

@@ -58,67 +58,69 @@ function patchGrpcMessages(res: http.ServerResponse | http2.Http2ServerResponse)
   };
 }
 
+type Response = http.ServerResponse & http2.Http2ServerResponse;
+
+/** CORS headers for an allowed origin; true when this was a preflight, answered here. */
+function answerCors(req: Parameters<RequestHandler>[0], response: Response, any: boolean, allowed: ReadonlySet<string>): boolean {
+  const origin = req.headers["origin"];
+  if (typeof origin !== "string" || !(any || allowed.has(origin))) return false;
+  response.setHeader("access-control-allow-origin", any ? "*" : origin);
+  response.setHeader("vary", "Origin");
+  response.setHeader("access-control-expose-headers", EXPOSED);
+  if (req.method !== "OPTIONS") return false;
+  response.writeHead(204, {
+    "access-control-allow-methods": cors.allowedMethods.join(", "),
+    "access-control-allow-headers": ALLOWED_HEADERS,
+    "access-control-max-age": "7200",
+  });
+  response.end();
+  return true;
+}
+
+function json(response: Response, status: number, body: string): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(body);
+}
+
+/** The plain-HTTP endpoints (health, readiness, metrics); true when `path` was one of them. */
+function answerPlain(path: string | undefined, response: Response, options: HttpOptions): boolean {
+  const registry = options.metrics;
+  if (path === "/healthz") json(response, 200, '{"status":"ok"}');
+  else if (path === "/metrics" && registry) {
+    void registry.metrics().then((text) => {
+      response.writeHead(200, { "content-type": registry.contentType });
+      response.end(text);
+    });
+  } else if (path === "/readyz") {
+    const unreachable = () => json(response, 503, '{"status":"store unreachable"}');
+    options.ready().then((ok) => (ok ? json(response, 200, '{"status":"ready"}') : unreachable()), unreachable);
+  } else return false;
+  return true;
+}
+
+/**
+ * Connect may answer (an error, e.g. a too-large message) before the whole
+ * request body has arrived. Such a connection cannot carry another request,
+ * so tell the client to close it instead of leaving it to hang.
+ */
+function closeWhenBodyUnread(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (!req.complete) this.setHeader("connection", "close");
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
 export function httpHandler(connect: RequestHandler, options: HttpOptions): RequestHandler {
   const any = options.corsOrigins.includes("*");
   const allowed = new Set(options.corsOrigins);
   return (req, res) => {
-    const response = res as http.ServerResponse & http2.Http2ServerResponse;
-    const origin = req.headers["origin"];
-    if (typeof origin === "string" && (any || allowed.has(origin))) {
-      response.setHeader("access-control-allow-origin", any ? "*" : origin);
-      response.setHeader("vary", "Origin");
-      response.setHeader("access-control-expose-headers", EXPOSED);
-      if (req.method === "OPTIONS") {
-        response.writeHead(204, {
-          "access-control-allow-methods": cors.allowedMethods.join(", "),
-          "access-control-allow-headers": ALLOWED_HEADERS,
-          "access-control-max-age": "7200",
-        });
-        response.end();
-        return;
-      }
-    }
-    const path = (req.url ?? "").split("?")[0];
-    if (path === "/healthz") {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.end('{"status":"ok"}');
-      return;
-    }
-    const registry = options.metrics;
-    if (path === "/metrics" && registry) {
-      registry.metrics().then((text) => {
-        response.writeHead(200, { "content-type": registry.contentType });
-        response.end(text);
-      });
-      return;
-    }
-    if (path === "/readyz") {
-      options.ready().then(
-        (ok) => {
-          response.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
-          response.end(ok ? '{"status":"ready"}' : '{"status":"store unreachable"}');
-        },
-        () => {
-          response.writeHead(503, { "content-type": "application/json" });
-          response.end('{"status":"store unreachable"}');
-        },
-      );
-      return;
-    }
-    if (req.headers["content-type"]?.startsWith("application/grpc") && !req.headers["content-type"].startsWith("application/grpc-web")) {
-      patchGrpcMessages(res);
-    }
-    if (req.httpVersionMajor === 1) {
-      // Connect may answer (an error, e.g. a too-large message) before the whole
-      // request body has arrived. Such a connection cannot carry another request,
-      // so tell the client to close it instead of leaving it to hang.
-      const http1 = res as http.ServerResponse;
-      const writeHead = http1.writeHead;
-      http1.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
-        if (!(req as http.IncomingMessage).complete) this.setHeader("connection", "close");
-        return writeHead.apply(this, args);
-      } as typeof writeHead;
-    }
+    const response = res as Response;
+    if (answerCors(req, response, any, allowed)) return;
+    if (answerPlain((req.url ?? "").split("?")[0], response, options)) return;
+    const type = req.headers["content-type"];
+    if (type?.startsWith("application/grpc") && !type.startsWith("application/grpc-web")) patchGrpcMessages(res);
+    if (req.httpVersionMajor === 1) closeWhenBodyUnread(req as http.IncomingMessage, res as http.ServerResponse);
     connect(req, res);
   };
 }

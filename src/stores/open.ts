@@ -2,7 +2,7 @@
 // default) or MongoDB (loaded only when asked for).
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Logger } from "pino";
-import { createMemoryStores } from "./memory.js";
+import { createMemoryStores } from "./memory/index.js";
 import { BoundedMemorySaver } from "./memory-saver.js";
 import type { Stores } from "./types.js";
 

@@ -22,65 +22,69 @@ export interface WaitOutcome {
 
 export type RunUseCases = ReturnType<typeof runUseCases>;
 
-export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
-  /** The caller's run, or RunNotFoundError. */
-  const ownRun = async (runId: string, userId: string): Promise<RunRecord> => {
-    const run = await ctx.stores.runs.get(runId);
-    if (!run || run.userId !== userId) throw new RunNotFoundError(runId);
-    return run;
-  };
+/** The caller's run, or RunNotFoundError. */
+async function ownRun(ctx: RunsContext, runId: string, userId: string): Promise<RunRecord> {
+  const run = await ctx.stores.runs.get(runId);
+  if (!run || run.userId !== userId) throw new RunNotFoundError(runId);
+  return run;
+}
 
-  /** on_disconnect=cancel: the client is gone, so is the run (best effort: it may have just ended). */
-  const cancelAbandoned = async (runId: string): Promise<void> => {
-    try {
-      const current = await ctx.stores.runs.get(runId);
-      if (current) await core.cancel(current, "interrupt", false);
-    } catch (error) {
-      ctx.logger.warn({ err: error, run_id: runId }, "could not cancel the run its client abandoned");
-    }
-  };
-
-  async function* follow(run: RunRecord, afterSeq: number, signal: AbortSignal, cancelOnDisconnect: boolean): AsyncGenerator<TailItem> {
-    let ended = false;
-    try {
-      for await (const item of core.tail(run.runId, afterSeq, heartbeatMs, signal)) {
-        if (item.type === "event" && item.event.kind === "end") ended = true;
-        yield item;
-      }
-    } finally {
-      if (!ended && cancelOnDisconnect && signal.aborted) await cancelAbandoned(run.runId);
-    }
+/** on_disconnect=cancel: the client is gone, so is the run (best effort: it may have just ended). */
+async function cancelAbandoned(ctx: RunsContext, core: RunsCore, runId: string): Promise<void> {
+  try {
+    const current = await ctx.stores.runs.get(runId);
+    if (current) await core.cancel(current, "interrupt", false);
+  } catch (error) {
+    ctx.logger.warn({ err: error, run_id: runId }, "could not cancel the run its client abandoned");
   }
+}
 
+/** A run's events after `afterSeq`; a reader that leaves before `end` cancels the run if asked to. */
+async function* follow(ctx: RunsContext, core: RunsCore, heartbeatMs: number, run: RunRecord, afterSeq: number, signal: AbortSignal, cancelOnDisconnect: boolean): AsyncGenerator<TailItem> {
+  let ended = false;
+  try {
+    for await (const item of core.tail(run.runId, afterSeq, heartbeatMs, signal)) {
+      if (item.type === "event" && item.event.kind === "end") ended = true;
+      yield item;
+    }
+  } finally {
+    if (!ended && cancelOnDisconnect && signal.aborted) await cancelAbandoned(ctx, core, run.runId);
+  }
+}
+
+/** Waits for a run to end and reads the thread's values; a waiter that leaves cancels the run if asked to. */
+async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signal: AbortSignal): Promise<WaitOutcome> {
+  let finished: RunRecord | null;
+  try {
+    finished = await core.waitForEnd(run.runId, signal);
+  } catch (error) {
+    if (signal.aborted && run.kwargs.onDisconnect === "cancel") await cancelAbandoned(ctx, core, run.runId);
+    throw error;
+  }
+  if (!finished) throw new RunRolledBackError(run.runId);
+  return { run: finished, values: await core.stateValues(finished) };
+}
+
+export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
+  const get = (runId: string, userId: string) => ownRun(ctx, runId, userId);
   return {
     /** Creates a run and follows its events from the first. */
     async stream(spec: RunSpec, userId: string, signal: AbortSignal): Promise<StartedStream> {
       const run = await core.create(spec, userId);
-      return { run, events: follow(run, 0, signal, spec.kwargs.onDisconnect === "cancel") };
+      return { run, events: follow(ctx, core, heartbeatMs, run, 0, signal, spec.kwargs.onDisconnect === "cancel") };
     },
 
     /** Creates a run; `outcome` settles when it ends, with the thread's state values. */
     async wait(spec: RunSpec, userId: string, signal: AbortSignal): Promise<{ run: RunRecord; outcome: Promise<WaitOutcome> }> {
       const run = await core.create(spec, userId);
-      const outcome = (async () => {
-        let finished: RunRecord | null;
-        try {
-          finished = await core.waitForEnd(run.runId, signal);
-        } catch (error) {
-          if (signal.aborted && spec.kwargs.onDisconnect === "cancel") await cancelAbandoned(run.runId);
-          throw error;
-        }
-        if (!finished) throw new RunRolledBackError(run.runId);
-        return { run: finished, values: await core.stateValues(finished) };
-      })();
-      return { run, outcome };
+      return { run, outcome: outcomeOf(ctx, core, run, signal) };
     },
 
-    get: ownRun,
+    get,
 
     /** Cancels the caller's active run; an interrupted run is answered as is, so retries are safe. */
     async cancel(runId: string, action: CancelActionName, wait: boolean, userId: string, signal: AbortSignal): Promise<{ before: RunRecord; after: RunRecord | null }> {
-      const run = await ownRun(runId, userId);
+      const run = await get(runId, userId);
       if (run.status === "interrupted") return { before: run, after: run };
       if (run.status !== "pending" && run.status !== "running") throw new RunNotActiveError(run.runId, run.status);
       return { before: run, after: await core.cancel(run, action, wait, signal) };
@@ -88,13 +92,13 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
 
     /** Re-attaches to the caller's run after `lastEventId`; `gap` says where replay really starts when that event is gone. */
     async join(runId: string, lastEventId: number, userId: string, signal: AbortSignal) {
-      const run = await ownRun(runId, userId);
+      const run = await get(runId, userId);
       const gap = await core.findGap(run.runId, lastEventId);
-      return { run, gap, events: follow(run, lastEventId, signal, false) };
+      return { run, gap, events: follow(ctx, core, heartbeatMs, run, lastEventId, signal, false) };
     },
 
     async listMessages(runId: string, query: MessagePageQuery, userId: string): Promise<MessagePage> {
-      const run = await ownRun(runId, userId);
+      const run = await get(runId, userId);
       return ctx.stores.events.pageMessages(run.runId, query);
     },
   };

@@ -1,0 +1,69 @@
+// Each thread's log in process memory: stream events and messages per run,
+// ascending by seq.
+import { isStoredMessage, type MessagePage, type MessagePageQuery, type NewEvent, type StoredEvent, type StoredMessage, type StoredStreamEvent } from "../../domain/events.js";
+import { firstAfter } from "../../domain/seq.js";
+import type { EventStore } from "../types.js";
+
+function pushTo<T>(index: Map<string, T[]>, runId: string, row: T): void {
+  let rows = index.get(runId);
+  if (!rows) index.set(runId, (rows = []));
+  rows.push(row);
+}
+
+export class MemoryEventStore implements EventStore {
+  readonly lastSeq = new Map<string, number>();
+  private readonly runEvents = new Map<string, StoredStreamEvent[]>();
+  private readonly runMessages = new Map<string, StoredMessage[]>();
+
+  /** Keys among the run's last rows: a retried append only ever repeats the tail. */
+  private storedKeys(runId: string, window: number): Set<string> {
+    const keys = new Set<string>();
+    for (const rows of [this.runEvents.get(runId), this.runMessages.get(runId)]) {
+      for (const row of rows?.slice(-window) ?? []) if (row.key !== undefined) keys.add(row.key);
+    }
+    return keys;
+  }
+
+  async append(threadId: string, runId: string, events: NewEvent[]): Promise<StoredEvent[]> {
+    let seq = this.lastSeq.get(threadId) ?? 0;
+    const createdAt = new Date();
+    const seen = events.some((e) => e.key !== undefined) ? this.storedKeys(runId, events.length * 2) : new Set<string>();
+    const fresh = events.filter((e) => e.key === undefined || !seen.has(e.key));
+    const stored = fresh.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
+    this.lastSeq.set(threadId, seq);
+    for (const row of stored) {
+      if (isStoredMessage(row)) pushTo(this.runMessages, runId, row);
+      else pushTo(this.runEvents, runId, row);
+    }
+    return stored;
+  }
+
+  async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredStreamEvent[]> {
+    const rows = this.runEvents.get(runId);
+    if (!rows) return [];
+    const start = firstAfter(rows, afterSeq);
+    return rows.slice(start, start + limit);
+  }
+
+  async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
+    const rows = this.runMessages.get(runId) ?? [];
+    if (query.afterSeq !== undefined) {
+      const start = firstAfter(rows, query.afterSeq);
+      const page = rows.slice(start, start + query.limit);
+      return { rows: page, hasMore: start + query.limit < rows.length };
+    }
+    const end = query.beforeSeq !== undefined ? firstAfter(rows, query.beforeSeq - 1) : rows.length;
+    const start = Math.max(0, end - query.limit);
+    return { rows: rows.slice(start, end), hasMore: start > 0 };
+  }
+
+  async hasMessage(runId: string, messageId: string): Promise<boolean> {
+    return (this.runMessages.get(runId) ?? []).some((row) => row.data["id"] === messageId);
+  }
+
+  async deleteRun(runId: string): Promise<void> {
+    this.runEvents.delete(runId);
+    this.runMessages.delete(runId);
+  }
+}
+

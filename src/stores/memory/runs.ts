@@ -1,0 +1,115 @@
+// Runs in process memory, bounded: finished runs are evicted oldest-finished
+// first; active ones never are, so past the bound new runs are refused.
+import { DuplicateError, StoreFullError } from "../../domain/errors.js";
+import { ACTIVE_STATUSES, type RunRecord, type RunStatus } from "../../domain/records.js";
+import type { RunStore } from "../types.js";
+
+export class MemoryRunStore implements RunStore {
+  readonly runs = new Map<string, RunRecord>();
+  readonly byThread = new Map<string, Set<string>>();
+  /** Pending or running runs: never evicted, so they alone decide when the store is full. */
+  private active = 0;
+  /** Finished runs in the order they finished, consumed from `head` so evicting costs O(1) per run. */
+  private finished: string[] = [];
+  private head = 0;
+
+  constructor(private readonly maxRuns: number, private readonly evicted: (run: RunRecord) => void) {}
+
+  /** Throws StoreFullError when one more active run would not fit. */
+  admit(): void {
+    if (this.active >= this.maxRuns) throw new StoreFullError(this.maxRuns);
+  }
+
+  async insert(run: RunRecord): Promise<void> {
+    if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
+    if (ACTIVE_STATUSES.includes(run.status)) this.admit();
+    this.runs.set(run.runId, { ...run });
+    let ids = this.byThread.get(run.threadId);
+    if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
+    ids.add(run.runId);
+    this.statusChanged(run.runId, null, run.status);
+    this.evictBeyondBound();
+  }
+
+  /** Keeps the active count and the eviction queue in step with a status change (`was` null: inserted). */
+  private statusChanged(runId: string, was: RunStatus | null, now: RunStatus): void {
+    const wasActive = was !== null && ACTIVE_STATUSES.includes(was);
+    if (wasActive) this.active--;
+    if (ACTIVE_STATUSES.includes(now)) this.active++;
+    else if ((was === null || wasActive) && Number.isFinite(this.maxRuns)) this.finished.push(runId);
+  }
+
+  /** Active runs never exceed maxRuns (admit), so finished ones always suffice to get back to the bound. */
+  private evictBeyondBound(): void {
+    while (this.runs.size > this.maxRuns && this.head < this.finished.length) {
+      const run = this.runs.get(this.finished[this.head++]!);
+      // Deleted since, or active again (it is queued anew when it finishes).
+      if (!run || ACTIVE_STATUSES.includes(run.status)) continue;
+      this.runs.delete(run.runId);
+      this.byThread.get(run.threadId)?.delete(run.runId);
+      this.evicted(run);
+    }
+    if (this.head > 4096 && this.head * 2 > this.finished.length) {
+      this.finished = this.finished.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  async get(runId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    return run ? { ...run } : null;
+  }
+
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    if (!run) return null;
+    if (ifStatus && !ifStatus.includes(run.status)) return null;
+    if (ifLeaseBefore && !(run.leaseUntil && run.leaseUntil < ifLeaseBefore)) return null;
+    const was = run.status;
+    Object.assign(run, patch, { runId: run.runId, threadId: run.threadId });
+    this.statusChanged(runId, was, run.status);
+    return { ...run };
+  }
+
+  async delete(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    if (ACTIVE_STATUSES.includes(run.status)) this.active--;
+    this.runs.delete(runId);
+    this.byThread.get(run.threadId)?.delete(runId);
+  }
+
+  async listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const id of this.byThread.get(threadId) ?? []) {
+      const run = this.runs.get(id);
+      if (run && statuses.includes(run.status)) out.push({ ...run });
+    }
+    return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** Copies of the first `limit` runs that `keep` accepts, in insertion order. */
+  private scan(limit: number, keep: (run: RunRecord) => boolean): RunRecord[] {
+    const out: RunRecord[] = [];
+    for (const run of this.runs.values()) {
+      if (out.length >= limit) break;
+      if (keep(run)) out.push({ ...run });
+    }
+    return out;
+  }
+
+  async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
+    return this.scan(limit, (run) => ACTIVE_STATUSES.includes(run.status) && run.leaseUntil !== null && run.leaseUntil < now);
+  }
+
+  async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
+    return this.scan(limit, (run) => run.status === "pending" && run.createdAt < before);
+  }
+
+  async countActiveByUser(userId: string): Promise<number> {
+    let n = 0;
+    for (const run of this.runs.values()) if (run.userId === userId && ACTIVE_STATUSES.includes(run.status)) n++;
+    return n;
+  }
+}
+
