@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MultitaskStrategy, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
-import { createMemoryStores } from "../src/stores/memory.js";
+import { createMemoryStores } from "../src/stores/memory/index.js";
 import { ACTIVE_STATUSES, TERMINAL_STATUSES, type RunRecord } from "../src/domain/records.js";
 import { StoreFullError } from "../src/domain/errors.js";
 import type { Stores } from "../src/stores/types.js";

@@ -2,7 +2,7 @@
 // a real MongoDB-wire server) must both pass it unchanged.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createMemoryStores } from "../src/stores/memory.js";
+import { createMemoryStores } from "../src/stores/memory/index.js";
 import { openMongoStores } from "../src/stores/mongo/index.js";
 import { DuplicateError } from "../src/domain/errors.js";
 import type { RunRecord } from "../src/domain/records.js";
