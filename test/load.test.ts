@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { StreamMode, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { StreamMode, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
+import { endStatus, eventIds, events, expectStrictlyIncreasing, metadataOf } from "./helpers/events.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 const CUSTOM_EVENTS = 20;
@@ -25,14 +26,13 @@ async function streamMany(t: TestServer, count: number) {
       ),
     ),
   );
-  let events = 0;
+  let total = 0;
   for (const responses of results) {
-    const evs = responses.flatMap((r: StreamRunResponse) => (r.payload.case === "event" ? [r.payload.value] : []));
-    events += evs.length;
+    const evs = events(responses);
+    total += evs.length;
     expect(evs[0]?.kind.case).toBe("metadata");
-    const end = evs.at(-1)!;
-    expect(end.kind.case === "end" && end.kind.value.status).toBe(RunStatus.SUCCESS);
-    for (let k = 1; k < evs.length; k++) expect(evs[k]!.eventId > evs[k - 1]!.eventId).toBe(true);
+    expect(endStatus(responses)).toBe(RunStatus.SUCCESS);
+    expectStrictlyIncreasing(eventIds(responses));
     const progress = evs.flatMap((e) =>
       e.kind.case === "part" && e.kind.value.mode === StreamMode.CUSTOM ? [(toJson(ValueSchema, e.kind.value.data!) as { progress: number }).progress] : [],
     );
@@ -40,12 +40,10 @@ async function streamMany(t: TestServer, count: number) {
   }
   // Nothing missing: a sample of streams equals the stored log replayed by JoinRun.
   for (const responses of results.filter((_, i) => i % Math.max(1, Math.floor(count / 20)) === 0)) {
-    const live = responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
-    const meta = responses[0]!.payload.value as { kind: { value: { runId: string } } };
-    const replay = await collect(t.connectBinary.joinRun({ runId: meta.kind.value.runId }));
-    expect(replay.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []))).toEqual(live);
+    const replay = await collect(t.connectBinary.joinRun({ runId: metadataOf(responses[0])!.runId }));
+    expect(eventIds(replay)).toEqual(eventIds(responses));
   }
-  return events;
+  return total;
 }
 
 describe("load", () => {

@@ -12,6 +12,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { OnDisconnect, RunStatus, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
 import { startMongoServer, type MongoServerHandle } from "./mongo-server/server.js";
+import { endStatus, eventIds, events, expectStrictlyIncreasing, metadataOf } from "./helpers/events.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 
 // Short, so a frozen database's calls give up well inside vitest's test timeout.
@@ -78,8 +79,8 @@ describe("database trouble", () => {
     });
     const iterator = stream[Symbol.asyncIterator]();
     const first = (await iterator.next()).value!;
-    const started = first.payload.case === "event" && first.payload.value.kind.case === "metadata" ? first.payload.value.kind.value : null;
-    expect(started).not.toBeNull();
+    const started = metadataOf(first);
+    expect(started).toBeDefined();
     // The live stream may break while the database is gone; the run must not.
     const live = (async () => {
       for (let r = await iterator.next(); !r.done; r = await iterator.next());
@@ -90,14 +91,12 @@ describe("database trouble", () => {
     expect((await t.connectJson.getRun({ runId: started!.runId })).run?.status).toBe(RunStatus.RUNNING);
     await live;
     const joined = await collect(t.connectJson.joinRun({ runId: started!.runId }));
-    const events = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
-    const ids = events.map((e) => e.eventId);
-    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
-    expect(events[0]?.kind.case).toBe("metadata");
-    const end = events.at(-1)!;
-    const failure = events.find((e) => e.kind.case === "error");
-    expect(end.kind.case === "end" && end.kind.value.status, `run error: ${JSON.stringify(failure?.kind.value)}`).toBe(RunStatus.SUCCESS);
-    const progress = events.flatMap((e) =>
+    const evs = events(joined);
+    expectStrictlyIncreasing(eventIds(joined));
+    expect(evs[0]?.kind.case).toBe("metadata");
+    const failure = evs.find((e) => e.kind.case === "error");
+    expect(endStatus(joined), `run error: ${JSON.stringify(failure?.kind.value)}`).toBe(RunStatus.SUCCESS);
+    const progress = evs.flatMap((e) =>
       e.kind.case === "part" && e.kind.value.mode === StreamMode.CUSTOM ? [(toJson(ValueSchema, e.kind.value.data!) as { progress: number }).progress] : [],
     );
     expect(progress).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));

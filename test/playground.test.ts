@@ -15,6 +15,7 @@ import { createApp, type App } from "../src/app.js";
 import { defaultConfig } from "../src/config.js";
 import { listen, type Listening } from "../src/server/listen.js";
 import { NOT_BUILT, staticFiles } from "../src/server/static.js";
+import { expectStrictlyIncreasing } from "./helpers/events.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
@@ -163,8 +164,7 @@ describe("playground page in Chromium", () => {
     expect(rows.at(-1)!.json).toContain("RUN_STATUS_SUCCESS");
     expect(rows.filter((r) => r.kind === "end")).toHaveLength(1);
     expect(new Set(rows.map((r) => r.mode).filter(Boolean))).toEqual(new Set(["values", "updates", "messages", "custom"]));
-    const ids = rows.map((r) => BigInt(r.id));
-    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
+    expectStrictlyIncreasing(rows.map((r) => BigInt(r.id)));
     await expect.poll(() => page.getByTestId("run-status").textContent()).toBe("success");
 
     // Page the messages two at a time: latest, older, then newer again.

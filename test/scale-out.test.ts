@@ -5,7 +5,8 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { CancelAction, type JoinRunResponse, MultitaskStrategy, OnDisconnect, RunsService, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { CancelAction, MultitaskStrategy, OnDisconnect, RunsService, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
+import { endStatus, eventIds, expectStrictlyIncreasing } from "./helpers/events.js";
 import { spawnService, type ServiceProcess } from "./helpers/process.js";
 import { collect, startStream, userInput, type RunsClient } from "./helpers/server.js";
 
@@ -30,8 +31,6 @@ async function startOn(client: RunsClient, run: Record<string, unknown>) {
   return { runId: started.runId, threadId: started.threadId, rest: started.rest() };
 }
 
-const eventIds = (responses: Array<StreamRunResponse | JoinRunResponse>) => responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
-
 describe("two replicas on one database", () => {
   it("B joins, gets and pages a run that A executes, seeing the same events", async () => {
     const started = await startOn(clientA, { input: userInput("shared run"), context: { delay_ms: 150, custom_events: 20 }, streamMode: [2, 4] });
@@ -40,8 +39,7 @@ describe("two replicas on one database", () => {
     const joined = await collect(clientB.joinRun({ runId: started.runId }));
     const onA = await started.rest;
     expect(eventIds(joined)).toEqual(eventIds(onA));
-    const end = joined.at(-1)!.payload;
-    expect(end.case === "event" && end.value.kind.case).toBe("end");
+    expect(endStatus(joined)).toBe(RunStatus.SUCCESS);
     const pageA = await clientA.listRunMessages({ runId: started.runId });
     const pageB = await clientB.listRunMessages({ runId: started.runId });
     expect(pageB.messages.map((m) => m.seq)).toEqual(pageA.messages.map((m) => m.seq));
@@ -53,10 +51,8 @@ describe("two replicas on one database", () => {
     const res = await clientB.cancelRun({ runId: started.runId, action: CancelAction.INTERRUPT, wait: true });
     expect(res.run?.status).toBe(RunStatus.INTERRUPTED);
     const events = await started.rest;
-    const ids = eventIds(events);
-    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
-    const end = events.at(-1)!.payload;
-    expect(end.case === "event" && end.value.kind.case === "end" && end.value.kind.value.status).toBe(RunStatus.INTERRUPTED);
+    expectStrictlyIncreasing(eventIds(events));
+    expect(endStatus(events)).toBe(RunStatus.INTERRUPTED);
     expect((await clientA.getRun({ runId: started.runId })).run?.status).toBe(RunStatus.INTERRUPTED);
     // The agent node was cut short in its 20 s sleep, not waited out: it wrote
     // no reply, so only the user's message is on the run.
@@ -86,8 +82,7 @@ describe("two replicas on one database", () => {
     c.child.kill("SIGKILL");
     await c.exited;
     const joined = await collect(clientB.joinRun({ runId: started.runId }));
-    const end = joined.at(-1)!.payload;
-    expect(end.case === "event" && end.value.kind.case === "end" && end.value.kind.value.status).toBe(RunStatus.INTERRUPTED);
+    expect(endStatus(joined)).toBe(RunStatus.INTERRUPTED);
     const { run } = await clientA.getRun({ runId: started.runId });
     expect(run?.status).toBe(RunStatus.INTERRUPTED);
     expect(run?.error?.name).toBe("ReplicaLost");

@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { OnDisconnect, RunsService, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { OnDisconnect, RunsService, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
+import { endStatus, eventIds, expectStrictlyIncreasing, kinds } from "./helpers/events.js";
 import { spawnService } from "./helpers/process.js";
 import { collect, startStream, userInput, type RunsClient } from "./helpers/server.js";
 
@@ -18,11 +19,6 @@ async function start(client: RunsClient, context: Record<string, number>) {
   const started = await startStream(client, { assistantId: "demo", input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE });
   return { runId: started.runId, rest: started.rest() };
 }
-
-const lastStatus = (events: StreamRunResponse[]) => {
-  const last = events.at(-1)!.payload;
-  return last.case === "event" && last.value.kind.case === "end" ? last.value.kind.value.status : undefined;
-};
 
 describe("SIGTERM", () => {
   it("finishes short runs, interrupts long ones after the grace period, ends streams cleanly, exits 0", async () => {
@@ -36,9 +32,9 @@ describe("SIGTERM", () => {
       const longGrpc = await start(grpcClient, { delay_ms: 30_000 });
       const code = await a.stop("SIGTERM");
       expect(code).toBe(0);
-      expect(lastStatus(await short.rest)).toBe(RunStatus.SUCCESS);
-      expect(lastStatus(await long.rest)).toBe(RunStatus.INTERRUPTED);
-      expect(lastStatus(await longGrpc.rest)).toBe(RunStatus.INTERRUPTED);
+      expect(endStatus(await short.rest)).toBe(RunStatus.SUCCESS);
+      expect(endStatus(await long.rest)).toBe(RunStatus.INTERRUPTED);
+      expect(endStatus(await longGrpc.rest)).toBe(RunStatus.INTERRUPTED);
       // The statuses are recorded: another replica reads them.
       const other = clientFor(observer.url);
       expect((await other.getRun({ runId: short.runId })).run?.status).toBe(RunStatus.SUCCESS);
@@ -62,13 +58,12 @@ describe("SIGKILL then restart", () => {
     try {
       const client = clientFor(restarted.url);
       const joined = await collect(client.joinRun({ runId: started.runId }));
-      expect(lastStatus(joined as unknown as StreamRunResponse[])).toBe(RunStatus.INTERRUPTED);
-      const ids = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.eventId] : []));
+      expect(endStatus(joined)).toBe(RunStatus.INTERRUPTED);
+      const ids = eventIds(joined);
       expect(new Set(ids).size).toBe(ids.length);
-      for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
-      const kinds = joined.flatMap((r) => (r.payload.case === "event" ? [r.payload.value.kind.case] : []));
-      expect(kinds[0]).toBe("metadata");
-      expect(kinds.filter((k) => k === "end")).toHaveLength(1);
+      expectStrictlyIncreasing(ids);
+      expect(kinds(joined)[0]).toBe("metadata");
+      expect(kinds(joined).filter((k) => k === "end")).toHaveLength(1);
       const { run } = await client.getRun({ runId: started.runId });
       expect(run?.status).toBe(RunStatus.INTERRUPTED);
       expect(run?.error?.name).toBe("ReplicaLost");

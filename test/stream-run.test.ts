@@ -2,7 +2,8 @@
 // own failure as an error event then a clean end, heartbeats when idle.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { RunStatus, StreamMode, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { RunStatus, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
+import { endStatus, eventIds, events, expectStrictlyIncreasing, kinds, metadataOf } from "./helpers/events.js";
 import { collect, startTestServer, userInput, type TestServer } from "./helpers/server.js";
 import { grpcJsClient, serverStream } from "./helpers/grpc-js.js";
 
@@ -11,10 +12,6 @@ beforeAll(async () => {
   t = await startTestServer({ heartbeatMs: 100 });
 });
 afterAll(() => t.stop());
-
-function events(responses: StreamRunResponse[]) {
-  return responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
-}
 
 describe.each(["connectJson", "connectBinary", "grpc", "grpcWeb"] as const)("StreamRun over %s", (transport) => {
   it("sends metadata first, end last, ids strictly increasing, run headers", async () => {
@@ -28,15 +25,13 @@ describe.each(["connectJson", "connectBinary", "grpc", "grpcWeb"] as const)("Str
     const evs = events(responses);
     expect(evs[0]?.kind.case).toBe("metadata");
     expect(evs.at(-1)?.kind.case).toBe("end");
-    const ids = evs.map((e) => e.eventId);
-    for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
-    const meta = evs[0]!.kind.value as { runId: string; threadId: string };
+    expectStrictlyIncreasing(eventIds(responses));
+    const meta = metadataOf(evs[0])!;
     expect(headers?.get("x-run-id")).toBe(meta.runId);
     expect(headers?.get("x-thread-id")).toBe(meta.threadId);
     const modes = new Set(evs.flatMap((e) => (e.kind.case === "part" ? [e.kind.value.mode] : [])));
     expect(modes).toEqual(new Set([StreamMode.VALUES, StreamMode.UPDATES]));
-    const end = evs.at(-1)!.kind.value as { status: RunStatus };
-    expect(end.status).toBe(RunStatus.SUCCESS);
+    expect(endStatus(responses)).toBe(RunStatus.SUCCESS);
   });
 });
 
@@ -75,14 +70,14 @@ describe("StreamRun", () => {
   });
 
   it("reports the run's own failure as an error event, then ends with OK", async () => {
-    const evs = events(await collect(t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("hi"), context: { fail: "model exploded" } } })));
-    const kinds = evs.map((e) => e.kind.case);
-    expect(kinds[0]).toBe("metadata");
-    expect(kinds.slice(-2)).toEqual(["error", "end"]);
+    const responses = await collect(t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("hi"), context: { fail: "model exploded" } } }));
+    const evs = events(responses);
+    expect(kinds(responses)[0]).toBe("metadata");
+    expect(kinds(responses).slice(-2)).toEqual(["error", "end"]);
     const error = evs.at(-2)!.kind.value as { name: string; message: string };
     expect(error).toMatchObject({ name: "Error", message: "model exploded" });
-    expect((evs.at(-1)!.kind.value as { status: RunStatus }).status).toBe(RunStatus.ERROR);
-    const runId = (evs[0]!.kind.value as { runId: string }).runId;
+    expect(endStatus(responses)).toBe(RunStatus.ERROR);
+    const runId = metadataOf(evs[0])!.runId;
     const { run } = await t.grpc.getRun({ runId });
     expect(run?.status).toBe(RunStatus.ERROR);
     expect(run?.error?.message).toBe("model exploded");
@@ -92,7 +87,7 @@ describe("StreamRun", () => {
     const responses = await collect(t.connectJson.streamRun({ run: { assistantId: "demo", input: userInput("slow"), context: { delay_ms: 250 } } }));
     const heartbeats = responses.filter((r) => r.payload.case === "heartbeat");
     expect(heartbeats.length).toBeGreaterThanOrEqual(2);
-    expect(events(responses).at(-1)?.kind.case).toBe("end");
+    expect(kinds(responses).at(-1)).toBe("end");
   });
 
   it("refuses an unknown assistant with NOT_FOUND naming the field", async () => {
