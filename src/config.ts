@@ -137,7 +137,7 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   },
   memoryMaxRuns: {
     flag: "memory-max-runs", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_RUNS", schema: integer(1), default: 10_000,
-    description: "memory store: runs kept; the oldest finished ones are evicted",
+    description: "memory store: runs kept; the oldest finished are evicted; active runs never are (past the bound: RESOURCE_EXHAUSTED)",
   },
 };
 
