@@ -3,26 +3,20 @@
 // the client cancels (the health loop's interval on a fake clock).
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { startStandInServer, type StandInServer } from "./helpers/stand-in-server.js";
+import { useStandInServer } from "./helpers/stand-in-server.js";
 
 const PROTO_DIR = fileURLToPath(new URL("../proto", import.meta.url));
 
-let server: StandInServer;
-let address: string;
-beforeAll(async () => {
-  server = await startStandInServer();
-  address = server.address;
-});
-afterAll(() => server.close());
+const server = useStandInServer();
 
 describe("grpc-js health client", () => {
   function healthClient(): grpc.Client & Record<string, any> {
     const definition = protoLoader.loadSync("grpc/health/v1/health.proto", { includeDirs: [PROTO_DIR], enums: String });
     const pkg = grpc.loadPackageDefinition(definition) as any;
-    return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+    return new pkg.grpc.health.v1.Health(server.address, grpc.credentials.createInsecure());
   }
 
   it("Check answers SERVING for the server and for RunsService", async () => {

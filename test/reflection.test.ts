@@ -4,7 +4,7 @@
 // grpc-js's health client is in health-peers.test.ts.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -16,18 +16,12 @@ import {
   type ServerReflectionResponse,
 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
-import { startStandInServer, type StandInServer } from "./helpers/stand-in-server.js";
+import { useStandInServer } from "./helpers/stand-in-server.js";
 import { requireTool } from "./helpers/tools.js";
 
 const run = promisify(execFile);
 
-let server: StandInServer;
-let address: string;
-beforeAll(async () => {
-  server = await startStandInServer();
-  address = server.address;
-});
-afterAll(() => server.close());
+const server = useStandInServer();
 
 async function grpcurl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   const bin = requireTool("grpcurl");
@@ -42,7 +36,7 @@ async function grpcurl(...args: string[]): Promise<{ stdout: string; stderr: str
 
 describe("grpcurl with no .proto files", () => {
   it("lists the services", async () => {
-    const { stdout, code } = await grpcurl(address, "list");
+    const { stdout, code } = await grpcurl(server.address, "list");
     expect(code).toBe(0);
     expect(stdout.trim().split("\n")).toEqual([
       "agentruns.v1.RunsService",
@@ -53,14 +47,14 @@ describe("grpcurl with no .proto files", () => {
   });
 
   it("lists a service's methods", async () => {
-    const { stdout, code } = await grpcurl(address, "list", "agentruns.v1.RunsService");
+    const { stdout, code } = await grpcurl(server.address, "list", "agentruns.v1.RunsService");
     expect(code).toBe(0);
     expect(stdout).toContain("agentruns.v1.RunsService.StreamRun");
     expect(stdout).toContain("agentruns.v1.RunsService.DeleteRunFeedback");
   });
 
   it("describes agentruns.v1.RunsService", async () => {
-    const { stdout, code } = await grpcurl(address, "describe", "agentruns.v1.RunsService");
+    const { stdout, code } = await grpcurl(server.address, "describe", "agentruns.v1.RunsService");
     expect(code).toBe(0);
     expect(stdout).toContain("agentruns.v1.RunsService is a service:");
     expect(stdout).toContain("service RunsService {");
@@ -70,7 +64,7 @@ describe("grpcurl with no .proto files", () => {
   });
 
   it("describes agentruns.v1.RunCreate, whose fields need google/protobuf/struct.proto, with its validation rules", async () => {
-    const { stdout, code } = await grpcurl(address, "describe", "agentruns.v1.RunCreate");
+    const { stdout, code } = await grpcurl(server.address, "describe", "agentruns.v1.RunCreate");
     expect(code).toBe(0);
     expect(stdout).toContain("agentruns.v1.RunCreate is a message:");
     expect(stdout).toContain("message RunCreate {");
@@ -81,21 +75,21 @@ describe("grpcurl with no .proto files", () => {
   });
 
   it("describes a method and a nested enum", async () => {
-    const method = await grpcurl(address, "describe", "agentruns.v1.RunsService.StreamRun");
+    const method = await grpcurl(server.address, "describe", "agentruns.v1.RunsService.StreamRun");
     expect(method.stdout).toContain("agentruns.v1.RunsService.StreamRun is a method:");
-    const health = await grpcurl(address, "describe", "grpc.health.v1.HealthCheckResponse.ServingStatus");
+    const health = await grpcurl(server.address, "describe", "grpc.health.v1.HealthCheckResponse.ServingStatus");
     expect(health.stdout).toContain("NOT_SERVING = 2;");
   });
 
   it("fails clearly on an unknown symbol", async () => {
-    const { stderr, code } = await grpcurl(address, "describe", "agentruns.v1.Nope");
+    const { stderr, code } = await grpcurl(server.address, "describe", "agentruns.v1.Nope");
     expect(code).not.toBe(0);
     expect(stderr).toContain("Symbol not found: agentruns.v1.Nope");
   });
 
   it("calls a server-streaming method, encoding Struct input from reflection alone", async () => {
     const request = { run: { assistant_id: "demo", input: { messages: [{ role: "user", content: "hi" }] }, stream_mode: ["STREAM_MODE_UPDATES"] } };
-    const { stdout, stderr, code } = await grpcurl("-d", JSON.stringify(request), address, "agentruns.v1.RunsService/StreamRun");
+    const { stdout, stderr, code } = await grpcurl("-d", JSON.stringify(request), server.address, "agentruns.v1.RunsService/StreamRun");
     expect(stderr).toBe("");
     expect(code).toBe(0);
     expect(stdout).toContain('"assistantId": "demo"');
@@ -104,19 +98,19 @@ describe("grpcurl with no .proto files", () => {
   });
 
   it("checks health: SERVING, NOT_SERVING, and NOT_FOUND for an unknown service", async () => {
-    const all = await grpcurl(address, "grpc.health.v1.Health/Check");
+    const all = await grpcurl(server.address, "grpc.health.v1.Health/Check");
     expect(all.code).toBe(0);
     expect(JSON.parse(all.stdout)).toEqual({ status: "SERVING" });
-    const runs = await grpcurl("-d", '{"service":"agentruns.v1.RunsService"}', address, "grpc.health.v1.Health/Check");
+    const runs = await grpcurl("-d", '{"service":"agentruns.v1.RunsService"}', server.address, "grpc.health.v1.Health/Check");
     expect(JSON.parse(runs.stdout)).toEqual({ status: "SERVING" });
     server.health.serving = false;
     try {
-      const down = await grpcurl(address, "grpc.health.v1.Health/Check");
+      const down = await grpcurl(server.address, "grpc.health.v1.Health/Check");
       expect(JSON.parse(down.stdout)).toEqual({ status: "NOT_SERVING" });
     } finally {
       server.health.serving = true;
     }
-    const unknown = await grpcurl("-d", '{"service":"nope.v1.Nope"}', address, "grpc.health.v1.Health/Check");
+    const unknown = await grpcurl("-d", '{"service":"nope.v1.Nope"}', server.address, "grpc.health.v1.Health/Check");
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain("Code: NotFound");
   });
@@ -125,7 +119,7 @@ describe("grpcurl with no .proto files", () => {
 describe("reflection over a Connect gRPC client", () => {
   type Req = Omit<ServerReflectionRequest, "$typeName" | "$unknown" | "host"> & { host?: string };
   async function ask(service: typeof ServerReflection | typeof ServerReflectionV1Alpha, requests: Req[]) {
-    const client = createClient(service as typeof ServerReflection, createGrpcTransport({ baseUrl: `http://${address}` }));
+    const client = createClient(service as typeof ServerReflection, createGrpcTransport({ baseUrl: `http://${server.address}` }));
     const out: ServerReflectionResponse[] = [];
     for await (const res of client.serverReflectionInfo(
       (async function* () {

@@ -4,6 +4,7 @@
 import { EventEmitter } from "node:events";
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { afterAll, beforeAll } from "vitest";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { RunStatus, RunsService, file_agentruns_v1_runs, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
@@ -69,6 +70,30 @@ export async function startStandInServer(): Promise<StandInServer> {
       const closed = listening.close();
       listening.destroy();
       await closed;
+    },
+  };
+}
+
+/** A stand-in server for the file's tests: started before them, closed after them; read its fields within a test. */
+export function useStandInServer(): Omit<StandInServer, "close"> {
+  let server: StandInServer | undefined;
+  beforeAll(async () => {
+    server = await startStandInServer();
+  });
+  afterAll(() => server?.close());
+  const started = () => {
+    if (!server) throw new Error("the stand-in server is started in beforeAll");
+    return server;
+  };
+  return {
+    get address() {
+      return started().address;
+    },
+    get health() {
+      return started().health;
+    },
+    get watchEnds() {
+      return started().watchEnds;
     },
   };
 }
