@@ -104,7 +104,7 @@ describe("JoinRun", () => {
     const { runId, metadataId, abort, iterator } = await startSlow(OnDisconnect.CONTINUE, 60);
     const second = (await iterator.next()).value as StreamRunResponse;
     abort.abort();
-    const seen = second.payload.case === "event" ? second.payload.value.eventId : metadataId;
+    const seen = eventIds([second])[0] ?? metadataId;
     const joined = await collect(t.grpc.joinRun({ runId, lastEventId: seen }));
     const ids = eventIds(joined);
     expect(ids[0]! > seen).toBe(true);
