@@ -19,6 +19,8 @@ PROTOC_GEN_GO_GRPC=v1.6.2
 VENV=.cache/interop-venv
 BIN=.cache/interop/bin
 PROTO=proto/agentruns/v1/runs.proto
+# runs.proto imports the protovalidate rules (buf/validate/validate.proto): its stubs are generated too.
+RULES=proto/buf/validate/validate.proto
 
 need() { command -v "$1" >/dev/null || { echo "python-go.sh: $1 is required: $2" >&2; exit 1; }; }
 need python3 "Python 3 with the venv module"
@@ -44,8 +46,8 @@ install_plugin protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROT
 install_plugin protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC" "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC#v}"
 
 echo "== stubs (buf generate, local plugins)"
-node_modules/.bin/buf generate --template test/interop/python/buf.gen.yaml --path "$PROTO"
-node_modules/.bin/buf generate --template test/interop/go/buf.gen.yaml --path "$PROTO"
+node_modules/.bin/buf generate --template test/interop/python/buf.gen.yaml --path "$PROTO" --path "$RULES"
+node_modules/.bin/buf generate --template test/interop/go/buf.gen.yaml --path "$PROTO" --path "$RULES"
 for f in test/interop/python/gen/agentruns/v1/runs_pb2.py test/interop/python/gen/agentruns/v1/runs_pb2_grpc.py \
          test/interop/go/gen/agentruns/v1/runs.pb.go test/interop/go/gen/agentruns/v1/runs_grpc.pb.go; do
   [ -s "$f" ] || { echo "python-go.sh: buf did not generate $f" >&2; exit 1; }
