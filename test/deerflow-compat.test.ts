@@ -221,3 +221,21 @@ describe("proto3 JSON for raw-JSON clients", () => {
     expect(feedback.body).toEqual({});
   });
 });
+
+describe("reserved config.configurable keys", () => {
+  it.each(["__pregel_checkpointer", "__pregel_send", "checkpoint_ns", "checkpoint_id", "checkpoint_map", "run_id"])(
+    "refuses %s naming it, and stores nothing",
+    async (key) => {
+      const threadId = randomUUID();
+      const answer = await wait({ thread_id: threadId, input: userInput("x"), config: { configurable: { [key]: "x" } } });
+      expect(answer.body.code).toBe("invalid_argument");
+      expect(answer.body.message?.startsWith(`run.config.configurable.${key}`)).toBe(true);
+      expect(await t.server.app.stores.threads.get(threadId)).toBeNull();
+    },
+  );
+
+  it("still passes the graph's own configurable keys through", async () => {
+    const answer = await wait({ input: userInput("x"), config: { configurable: { model: "fake", delay_ms: 0 } } });
+    expect(runOf(answer).status).toBe("RUN_STATUS_SUCCESS");
+  });
+});

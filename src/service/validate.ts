@@ -96,6 +96,7 @@ function parseConfig(config: JsonObject | null): JsonObject | null {
   // JSON null is how many clients say "not set" (DeerFlow's `configurable: None`).
   if (configurable === null) delete config["configurable"];
   else if (configurable !== undefined && !isJsonObject(configurable)) throw invalidArgument("run.config.configurable", "must be an object");
+  else if (configurable !== undefined) checkReservedKeys(configurable);
   if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === "string"))) {
     throw invalidArgument("run.config.tags", "must be a list of strings");
   }
@@ -103,6 +104,18 @@ function parseConfig(config: JsonObject | null): JsonObject | null {
     throw invalidArgument("run.config.recursion_limit", "must be an integer between 1 and 10000");
   }
   return config;
+}
+
+/** Keys LangGraph keeps for itself, which a client must not reach: they would bypass the run's own checkpoint and run handling. */
+const RESERVED_CONFIGURABLE = new Set(["checkpoint_id", "checkpoint_ns", "checkpoint_map", "run_id"]);
+
+function checkReservedKeys(configurable: JsonObject): void {
+  for (const key of Object.keys(configurable)) {
+    if (key.startsWith("__") || RESERVED_CONFIGURABLE.has(key)) {
+      const instead = key === "checkpoint_id" ? "; give run.checkpoint_id instead" : "";
+      throw invalidArgument(`run.config.configurable.${key}`, `reserved for LangGraph and the service${instead}`);
+    }
+  }
 }
 
 /** Node names (or "*") the graph has, each once. */
