@@ -1,13 +1,9 @@
 // The drain, in process: every stream open when the server stops gets its
 // `end` event and a clean end of stream, on every protocol.
 import { describe, expect, it } from "vitest";
-import { OnDisconnect, RunStatus, type StreamRunResponse } from "../gen/agentruns/v1/runs_pb.js";
+import { OnDisconnect, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
+import { endStatus } from "./helpers/events.js";
 import { startStream, startTestServer, userInput } from "./helpers/server.js";
-
-const endStatus = (responses: StreamRunResponse[]) => {
-  const last = responses.at(-1)?.payload;
-  return last?.case === "event" && last.value.kind.case === "end" ? last.value.kind.value.status : undefined;
-};
 
 describe("stopping the server", () => {
   it("ends every open stream with its end event and OK, runs interrupted at the end of the drain", async () => {

@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MultitaskStrategy, OnDisconnect, RunStatus, type JoinRunResponse, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
+import { MultitaskStrategy, OnDisconnect, RunStatus, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
+import { events, expectStrictlyIncreasing, metadataOf } from "../helpers/events.js";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { collect, unitService, userInput, type UnitService } from "./harness.js";
 
@@ -15,14 +16,12 @@ afterAll(() => s.close());
 
 const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
 const reason = (e: ConnectError | null) => e?.findDetails(ErrorInfoSchema)[0]?.reason;
-const events = (responses: Array<StreamRunResponse | JoinRunResponse>) =>
-  responses.flatMap((r) => (r.payload.case === "event" ? [r.payload.value] : []));
 
 /** Starts a slow run and returns its id once it is running. */
 async function slowRun(threadId = randomUUID(), strategy = MultitaskStrategy.REJECT) {
   const stream = s.as("alice").streamRun({ run: { assistantId: "demo", threadId, input: userInput("slow"), context: { delay_ms: 30_000 }, multitaskStrategy: strategy, onDisconnect: OnDisconnect.CONTINUE } });
   const first = (await stream[Symbol.asyncIterator]().next()).value as StreamRunResponse;
-  const runId = first.payload.case === "event" && first.payload.value.kind.case === "metadata" ? first.payload.value.kind.value.runId : "";
+  const runId = metadataOf(first)?.runId ?? "";
   await expect.poll(async () => (await s.as("alice").getRun({ runId })).run?.status).toBe(RunStatus.RUNNING);
   return { runId, threadId };
 }
@@ -32,7 +31,7 @@ describe("a run", () => {
     const streamed = events(await collect(s.as("alice").streamRun({ run: { assistantId: "demo", input: userInput("one two") } })));
     expect(streamed[0]?.kind.case).toBe("metadata");
     expect(streamed.at(-1)?.kind).toEqual({ case: "end", value: expect.objectContaining({ status: RunStatus.SUCCESS }) });
-    for (let i = 1; i < streamed.length; i++) expect(streamed[i]!.eventId > streamed[i - 1]!.eventId).toBe(true);
+    expectStrictlyIncreasing(streamed.map((e) => e.eventId));
     const waited = await s.as("alice").waitRun({ run: { assistantId: "demo", input: userInput("three words here") } });
     expect(waited.run?.status).toBe(RunStatus.SUCCESS);
     expect(JSON.stringify(waited.values)).toContain("The text has 3 words.");
