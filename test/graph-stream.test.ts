@@ -73,6 +73,43 @@ describe("streamGraph", () => {
     ).rejects.toThrow();
   });
 
+  it("stops at the next chunk once the signal aborts mid-burst, rejecting with the signal's reason", async () => {
+    const graph = burstGraph();
+    const abort = new AbortController();
+    const reason = new Error("cancelled mid-burst");
+    let handed = 0;
+    let afterAbort = 0;
+    const read = streamGraph(graph, { count: 10_000 }, { configurable: { thread_id: randomUUID() }, streamMode: ["custom"], signal: abort.signal }, () => {
+      if (abort.signal.aborted) afterAbort++;
+      if (++handed === 100) abort.abort(reason);
+    });
+    await expect(read).rejects.toBe(reason);
+    // The chunk that aborted was the last one handed over: the 9,900 chunks already queued are dropped.
+    expect(handed).toBe(100);
+    expect(afterAbort).toBe(0);
+  });
+
+  it("stops between slices when the signal aborts from outside the reader", async () => {
+    const graph = burstGraph();
+    const COUNT = 50_000;
+    const abort = new AbortController();
+    let handed = 0;
+    let atAbort = -1;
+    // Aborted from the event loop (as CancelRun, a disconnect or the drain would), at the first turn the reader yields.
+    setImmediate(() => {
+      atAbort = handed;
+      abort.abort(new Error("cancelled from outside"));
+    });
+    const read = streamGraph(graph, { count: COUNT }, { configurable: { thread_id: randomUUID() }, streamMode: ["custom"], signal: abort.signal }, () => {
+      handed++;
+    });
+    await expect(read).rejects.toThrow("cancelled from outside");
+    expect(atAbort).toBeGreaterThanOrEqual(0);
+    // Not one chunk after the abort: the reader checks the signal on resuming from its slice break.
+    expect(handed - atAbort).toBe(0);
+    expect(handed).toBeLessThan(COUNT);
+  });
+
   it("reads a compiled graph registered as is, which gets the service's checkpointer", async () => {
     const saver = new MemorySaver();
     const registry = new GraphRegistry(saver);

@@ -23,19 +23,32 @@ export async function streamGraph(
   onChunk: (chunk: unknown) => void,
 ): Promise<void> {
   const config = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...options } as RunnableConfig);
+  const signal = config.signal;
   // Nodes read their config from LangChain's async-local storage, as under stream().
   await AsyncLocalStorageProviderSingleton.runWithConfig(
     pickRunnableConfigKeys(config),
     async () => {
       let sliceStart = performance.now();
+      // LangGraph checks the signal only between steps: a node that wrote a
+      // million chunks would have them all handed over after a cancel. Checked
+      // before each chunk, the run stops at the next one; leaving the loop by
+      // a throw returns the generator, which ends the graph's pending work.
       for await (const chunk of graph._streamIterator(input, config)) {
+        if (signal?.aborted) throw abortReason(signal);
         onChunk(chunk);
         if (performance.now() - sliceStart > SLICE_MS) {
           await new Promise((resolve) => setImmediate(resolve));
+          if (signal?.aborted) throw abortReason(signal);
           sliceStart = performance.now();
         }
       }
     },
     true,
   );
+}
+
+/** What a stopped reader throws: the run's reason when it is an Error (the executor reads the signal either way). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : Object.assign(new Error("the run was aborted"), { name: "AbortError" });
 }
