@@ -29,17 +29,47 @@ logger.info(
 );
 
 let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "draining");
-    server.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
+/** Drains (runs get --drain-ms to finish, then are interrupted) and exits with `code`. */
+function shutdown(reason: string, code: number): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ reason }, "draining");
+  server.stop().then(
+    () => process.exit(code),
+    (error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    },
+  );
 }
+for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => shutdown(signal, 0));
+
+/** A thrown or rejected value as log fields, whatever it is (String() itself may throw). */
+function described(value: unknown): Record<string, unknown> {
+  if (value instanceof Error) return { err: value };
+  try {
+    return { reason: String(value) };
+  } catch {
+    return { reason: "a value that cannot be converted to text" };
+  }
+}
+
+// A promise nobody awaited (a graph's node firing one off, say) rejected. The
+// rejection reached no caller, so no run or request is left inconsistent by
+// it: log it and keep serving, rather than let one tenant's graph end every
+// tenant's runs (Node's default is to crash).
+process.on("unhandledRejection", (reason) => {
+  logger.error(described(reason), "unhandled promise rejection (a promise nobody awaited, e.g. in a graph); serving on");
+});
+
+// A synchronous throw that unwound to the event loop left whatever it
+// interrupted half done, and Node cannot say what: resuming is unsafe. Log it,
+// drain (runs get their grace and are recorded), exit non-zero for the
+// supervisor to restart; a drain that hangs is cut short, and a second
+// exception during the drain exits at once.
+process.on("uncaughtException", (error, origin) => {
+  logger.fatal({ ...described(error), origin }, "uncaught exception; draining, then exiting");
+  if (stopping) process.exit(1);
+  setTimeout(() => process.exit(1), config.drainMs + 10_000).unref();
+  shutdown("uncaughtException", 1);
+});

@@ -5,6 +5,7 @@ import type { CancelActionName, RunRecord } from "../../domain/records.js";
 import { TERMINAL_STATUSES } from "../../domain/records.js";
 import type { RunsContext } from "./context.js";
 import type { Finisher } from "./finisher.js";
+import type { LiveRun } from "./live-runs.js";
 
 export class Canceller {
   constructor(
@@ -36,13 +37,18 @@ export class Canceller {
   async waitForEnd(runId: string, signal?: AbortSignal): Promise<RunRecord | null> {
     const { stores, bus, live, options } = this.ctx;
     let pollMs = options.pollMinMs;
+    let awaited: LiveRun | undefined;
     for (;;) {
       const seen = bus.version(runId);
       const run = await stores.runs.get(runId);
       if (!run || TERMINAL_STATUSES.includes(run.status)) return run;
       if (signal?.aborted) throw signal.reason;
       const local = live.get(runId);
-      if (local) {
+      // A live run's done promise is awaited once: should it settle with the
+      // run still listed and not terminal, waiting on it again would be a
+      // microtask loop that starves the event loop; the bus poll is not.
+      if (local && local !== awaited) {
+        awaited = local;
         await Promise.race([local.done, abortPromise(signal)]);
         continue;
       }

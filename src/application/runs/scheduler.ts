@@ -62,8 +62,12 @@ export class Scheduler {
   private async runToEnd(started: LiveRun): Promise<void> {
     const { run } = started;
     const { stores, live, bus, cache } = this.ctx;
-    const outcome = await executeRun(this.ctx, started);
     try {
+      // executeRun turns every failure of the graph into an outcome; were it to
+      // throw all the same, the finally still takes the run off this replica
+      // (its lease then lapses and the reaper ends it) instead of leaving a
+      // live entry whose done promise waiters would spin on.
+      const outcome = await executeRun(this.ctx, started);
       await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId);
     } finally {
       live.delete(run.runId);
