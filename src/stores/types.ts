@@ -21,6 +21,22 @@ export interface RunStore {
   listPendingBefore(before: Date, limit: number): Promise<RunRecord[]>;
   /** Count of a user's pending or running runs. */
   countActiveByUser(userId: string): Promise<number>;
+  /**
+   * Gives `runId` one of `userId`'s `limit` active-run slots; false when all
+   * are held. Atomic: of any number of racing callers at most `limit` hold one.
+   * (A count of active runs followed by an insert is not: racing creates all
+   * count the same number.) Called once per run.
+   */
+  takeUserSlot(userId: string, runId: string, limit: number): Promise<boolean>;
+  /** Frees `runId`'s slot if it holds one. Idempotent: every path that ends a run may call it. */
+  releaseUserSlot(userId: string, runId: string): Promise<void>;
+  /** The runs holding `userId`'s slots and when each took it, so slots of runs that ended without freeing theirs can be found. */
+  userSlots(userId: string): Promise<UserSlot[]>;
+}
+
+export interface UserSlot {
+  runId: string;
+  takenAt: Date;
 }
 
 export interface ThreadStore {

@@ -1,15 +1,16 @@
 // Creating a run: its thread (created for the caller, or the caller's own),
-// the per-user limit, the multitask decision, its record and metadata event,
+// the multitask decision, the per-user limit (a slot, see user-slots.ts), its record and metadata event,
 // and its start or its place in the thread's queue.
 import { randomUUID } from "node:crypto";
 import { isStreamEvent } from "../../domain/events.js";
-import { ThreadBusyError, ThreadNotFoundError, TooManyRunsError } from "../../domain/errors.js";
+import { ThreadBusyError, ThreadNotFoundError } from "../../domain/errors.js";
 import { ACTIVE_STATUSES, type JsonObject, type MultitaskStrategyName, type RunKwargs, type RunRecord } from "../../domain/records.js";
 import { withMessageIds } from "../../runtime/messages.js";
 import { admit } from "./admission.js";
 import type { Canceller } from "./canceller.js";
 import type { RunsContext } from "./context.js";
 import type { Scheduler } from "./scheduler.js";
+import { releaseUserSlot, takeUserSlot } from "./user-slots.js";
 
 /** A validated request for a new run. */
 export interface RunSpec {
@@ -49,20 +50,21 @@ export class RunCreator {
 
   /** Creates a run and starts or queues it. Returns the record as created (status pending). */
   async create(spec: RunSpec, userId: string): Promise<RunRecord> {
-    const { stores, options } = this.ctx;
+    const { stores } = this.ctx;
     const threadId = spec.threadId ?? randomUUID();
     const thread = await stores.threads.ensure(threadId, userId);
     if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
-    if (options.maxActiveRunsPerUser > 0 && (await stores.runs.countActiveByUser(userId)) >= options.maxActiveRunsPerUser) {
-      throw new TooManyRunsError(options.maxActiveRunsPerUser);
-    }
     const run = newRunRecord(spec, threadId, userId);
     const others = await stores.runs.listByThread(threadId, ACTIVE_STATUSES);
     const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
     if (admission.kind === "refuse") throw new ThreadBusyError(threadId);
-    await stores.runs.insert(run);
+    // Taken before the run is stored: once stored (pending) it may be started
+    // by whoever frees its thread, so it must already count against the limit.
+    await takeUserSlot(this.ctx, run);
+    await this.insertOrRelease(run);
     if (admission.kind === "claim" && !(await stores.threads.acquire(threadId, run.runId))) {
       await stores.runs.delete(run.runId);
+      await releaseUserSlot(this.ctx, run);
       throw new ThreadBusyError(threadId);
     }
     try {
@@ -72,6 +74,15 @@ export class RunCreator {
       throw error;
     }
     return run;
+  }
+
+  private async insertOrRelease(run: RunRecord): Promise<void> {
+    try {
+      await this.ctx.stores.runs.insert(run);
+    } catch (error) {
+      await releaseUserSlot(this.ctx, run).catch(() => undefined);
+      throw error;
+    }
   }
 
   private async start(run: RunRecord, admission: ReturnType<typeof admit>): Promise<void> {
@@ -93,7 +104,9 @@ export class RunCreator {
     if (this.ctx.live.has(run.runId)) return;
     const { stores } = this.ctx;
     const failed = { name: "RunNotStarted", message: "the run could not be started" };
-    await stores.runs.update(run.runId, { status: "error", error: failed, updatedAt: new Date() }, ["pending"]).catch(() => null);
+    const ended = await stores.runs.update(run.runId, { status: "error", error: failed, updatedAt: new Date() }, ["pending"]).catch(() => null);
+    // Only a run this marked ended frees its slot here: one that got started meanwhile frees it when it ends.
+    if (ended) await releaseUserSlot(this.ctx, run).catch(() => undefined);
     await stores.threads.release(run.threadId, run.runId).catch(() => undefined);
   }
 }

@@ -5,6 +5,7 @@ import type { CancelActionName, RunError, RunRecord, RunStatus } from "../../dom
 import { retryUnavailable } from "../../stores/retry.js";
 import type { RunsContext } from "./context.js";
 import type { EventWriter } from "./event-writer.js";
+import { releaseUserSlot } from "./user-slots.js";
 
 export class Finisher {
   constructor(private readonly ctx: RunsContext) {}
@@ -33,6 +34,8 @@ export class Finisher {
   /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
   async record(run: RunRecord, action: CancelActionName): Promise<void> {
     const { stores, bus, cache } = this.ctx;
+    // Freed before the end is written: a client that sees the end and starts another run is admitted.
+    await releaseUserSlot(this.ctx, run);
     const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
     cache.add(run.runId, await stores.events.append(run.threadId, run.runId, [end]));
     if (run.status === "interrupted" && action === "rollback") {

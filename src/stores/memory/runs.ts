@@ -2,7 +2,7 @@
 // first; active ones never are, so past the bound new runs are refused.
 import { DuplicateError, StoreFullError } from "../../domain/errors.js";
 import { ACTIVE_STATUSES, type RunRecord, type RunStatus } from "../../domain/records.js";
-import type { RunStore } from "../types.js";
+import type { RunStore, UserSlot } from "../types.js";
 
 export class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -12,6 +12,8 @@ export class MemoryRunStore implements RunStore {
   /** Finished runs in the order they finished, consumed from `head` so evicting costs O(1) per run. */
   private finished: string[] = [];
   private head = 0;
+  /** Each user's active-run slots: the runs holding them (see takeUserSlot). */
+  private readonly slots = new Map<string, Map<string, Date>>();
 
   constructor(private readonly maxRuns: number, private readonly evicted: (run: RunRecord) => void) {}
 
@@ -104,6 +106,23 @@ export class MemoryRunStore implements RunStore {
 
   async listPendingBefore(before: Date, limit: number): Promise<RunRecord[]> {
     return this.scan(limit, (run) => run.status === "pending" && run.createdAt < before);
+  }
+
+  async takeUserSlot(userId: string, runId: string, limit: number): Promise<boolean> {
+    const held = this.slots.get(userId) ?? new Map<string, Date>();
+    if (held.size >= limit) return false;
+    this.slots.set(userId, held.set(runId, new Date()));
+    return true;
+  }
+
+  async releaseUserSlot(userId: string, runId: string): Promise<void> {
+    const held = this.slots.get(userId);
+    held?.delete(runId);
+    if (held?.size === 0) this.slots.delete(userId);
+  }
+
+  async userSlots(userId: string): Promise<UserSlot[]> {
+    return [...(this.slots.get(userId) ?? [])].map(([runId, takenAt]) => ({ runId, takenAt }));
   }
 
   async countActiveByUser(userId: string): Promise<number> {

@@ -10,7 +10,7 @@ import { MongoEventStore, type EventDoc } from "./events.js";
 import { MongoFeedbackStore, type FeedbackDoc } from "./feedback.js";
 import { bounded, guard } from "./guard.js";
 import { createIndexes } from "./indexes.js";
-import { MongoRunStore, type RunDoc } from "./runs.js";
+import { MongoRunStore, type RunDoc, type RunSlotsDoc } from "./runs.js";
 import { resilientSaver } from "./saver.js";
 import { MongoThreadStore, type ThreadDoc } from "./threads.js";
 
@@ -41,7 +41,7 @@ export async function openMongoStores(options: MongoStoreOptions): Promise<{ sto
   const checkpointer = resilientSaver(new MongoDBSaver({ client, dbName: options.database }), timeoutMs, options.retryMs ?? 120_000);
   const stores: Stores = {
     kind: "mongodb",
-    runs: guard(new MongoRunStore(db.collection<RunDoc>("runs")), timeoutMs),
+    runs: guard(new MongoRunStore(db.collection<RunDoc>("runs"), db.collection<RunSlotsDoc>("run_slots")), timeoutMs),
     threads: guard(new MongoThreadStore(db.collection<ThreadDoc>("threads")), timeoutMs),
     events: guard(new MongoEventStore(db.collection<EventDoc>("run_events")), timeoutMs),
     feedback: guard(new MongoFeedbackStore(db.collection<FeedbackDoc>("feedback")), timeoutMs),

@@ -1,9 +1,9 @@
 // The runs collection. User JSON (metadata, kwargs) is stored as JSON text,
 // so keys with "." or a leading "$" are data, never operators.
-import type { Collection } from "mongodb";
+import type { Collection, Filter } from "mongodb";
 import { DuplicateError } from "../../domain/errors.js";
 import { ACTIVE_STATUSES, type JsonObject, type RunRecord, type RunStatus } from "../../domain/records.js";
-import type { RunStore } from "../types.js";
+import type { RunStore, UserSlot } from "../types.js";
 import { isDuplicateKey } from "./guard.js";
 import { INDEXES } from "./indexes.js";
 
@@ -73,8 +73,21 @@ function fromRunDoc(doc: RunDoc): RunRecord {
   };
 }
 
+/**
+ * A user's active-run slots, one document per user: the runs holding them.
+ * Taking a slot is one conditional update of that document, so it is atomic
+ * without transactions; freeing one is a $pull, so doing it twice is harmless.
+ */
+export interface RunSlotsDoc {
+  _id: string;
+  runs: Array<{ run_id: string; taken_at: Date }>;
+}
+
 export class MongoRunStore implements RunStore {
-  constructor(private readonly runs: Collection<RunDoc>) {}
+  constructor(
+    private readonly runs: Collection<RunDoc>,
+    private readonly slots: Collection<RunSlotsDoc>,
+  ) {}
 
   async insert(run: RunRecord): Promise<void> {
     try {
@@ -134,6 +147,32 @@ export class MongoRunStore implements RunStore {
       .limit(limit)
       .toArray();
     return docs.map(fromRunDoc);
+  }
+
+  async takeUserSlot(userId: string, runId: string, limit: number): Promise<boolean> {
+    if (limit < 1) return false;
+    // Matches only while the list has room: no element at index limit-1.
+    const filter = { _id: String(userId), [`runs.${limit - 1}`]: { $exists: false } } as Filter<RunSlotsDoc>;
+    const update = { $push: { runs: { run_id: String(runId), taken_at: new Date() } } };
+    try {
+      // Matched, or created the document with this run as its first holder.
+      await this.slots.updateOne(filter, update, { upsert: true });
+      return true;
+    } catch (error) {
+      // No match, and the upsert hit the existing _id: the list is full, or a
+      // racing first take created the document. Without the upsert only a full list fails.
+      if (!isDuplicateKey(error)) throw error;
+      return (await this.slots.updateOne(filter, update)).matchedCount === 1;
+    }
+  }
+
+  async releaseUserSlot(userId: string, runId: string): Promise<void> {
+    await this.slots.updateOne({ _id: String(userId) }, { $pull: { runs: { run_id: String(runId) } } });
+  }
+
+  async userSlots(userId: string): Promise<UserSlot[]> {
+    const doc = await this.slots.findOne({ _id: String(userId) });
+    return (doc?.runs ?? []).map((slot) => ({ runId: slot.run_id, takenAt: slot.taken_at }));
   }
 
   async countActiveByUser(userId: string): Promise<number> {
