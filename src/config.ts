@@ -4,36 +4,29 @@
 // (test/config.test.ts compares them) are all derived from that table.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
+import { LISTEN_DEFAULTS, type ListenOptions } from "./server/listen.js";
 
-export interface Config {
+/** What each field means is its SETTINGS description; the connection bounds are ListenOptions' (src/server/listen.ts). */
+export interface Config extends ListenOptions {
   host: string;
   port: number;
   store: "memory" | "mongodb";
   mongodbUri: string | null;
   mongodbDatabase: string;
-  /** A langgraph.json-style file naming extra graphs; the demo graph is always there. */
   graphsFile: string | null;
   heartbeatMs: number;
   leaseMs: number;
-  /** Bound on each database operation before UNAVAILABLE. */
   storeTimeoutMs: number;
-  /** How long a run rides out a database outage before failing. */
   storeRetryMs: number;
-  /** First interval when polling the database for a run on another replica; doubles while idle. */
   pollMinMs: number;
-  /** Ceiling of that doubling; never below pollMinMs. */
   pollMaxMs: number;
   corsOrigins: string[];
   logLevel: string;
   readMaxBytes: number;
   maxActiveRunsPerUser: number;
-  /** How long SIGTERM lets live runs finish before interrupting them. */
   drainMs: number;
-  /** After the drain, how long open streams get to deliver their last events before connections close. */
   streamFlushMs: number;
-  /** JSON file with api_keys and/or jwt; none: a single local user. */
   authConfigFile: string | null;
-  /** Memory store: finished runs kept before the oldest are evicted. */
   memoryMaxRuns: number;
 }
 
@@ -63,6 +56,10 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
   const expected = values.length === 1 ? values[0] : `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
   return z.enum(values, { errorMap: () => ({ message: `expected ${expected}` }) });
 }
+
+/** A connection bound in ms, 0 turning it off; its default lives beside the code it bounds (listen() without options gets it too). */
+const bound = (key: keyof ListenOptions, flag: string, env: string, description: string): Setting<number> =>
+  ({ flag, arg: "N", env, schema: integer(0), default: LISTEN_DEFAULTS[key], description: `${description} (0: off)` });
 
 const text = z.string();
 const commaList = z.string().transform((list) => list.split(",").map((item) => item.trim()).filter(Boolean));
@@ -139,15 +136,24 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     flag: "memory-max-runs", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_RUNS", schema: integer(1), default: 10_000,
     description: "memory store: runs kept; the oldest finished are evicted; active runs never are (past the bound: RESOURCE_EXHAUSTED)",
   },
+  firstBytesTimeoutMs: bound("firstBytesTimeoutMs", "first-bytes-timeout-ms", "AGENT_RUNS_FIRST_BYTES_TIMEOUT_MS",
+    "a new connection that has not sent enough to tell HTTP/2 from HTTP/1.1 by then is closed"),
+  headersTimeoutMs: bound("headersTimeoutMs", "headers-timeout-ms", "AGENT_RUNS_HEADERS_TIMEOUT_MS",
+    "HTTP/1.1: a request's headers must arrive within this (and `--request-timeout-ms`), else `408` and the connection is closed"),
+  requestTimeoutMs: bound("requestTimeoutMs", "request-timeout-ms", "AGENT_RUNS_REQUEST_TIMEOUT_MS",
+    "HTTP/1.1: the whole request, body included, must arrive within this, else `408` and the connection is closed; the response may take longer"),
+  idleTimeoutMs: bound("idleTimeoutMs", "idle-timeout-ms", "AGENT_RUNS_IDLE_TIMEOUT_MS",
+    "an HTTP/1.1 connection between requests, or an HTTP/2 one with no open stream, is closed after this (HTTP/2: GOAWAY); an open stream is never idle"),
+  pingIntervalMs: bound("pingIntervalMs", "ping-interval-ms", "AGENT_RUNS_PING_INTERVAL_MS",
+    "HTTP/2: how often each connection is sent a PING"),
+  pingTimeoutMs: bound("pingTimeoutMs", "ping-timeout-ms", "AGENT_RUNS_PING_TIMEOUT_MS",
+    "HTTP/2: a PING unanswered by then closes the connection and its streams: the peer is gone"),
 };
 
 /** Rules between settings, checked after every value is known; each returns an error message or null. */
 const CROSS_CHECKS: ((config: Config) => string | null)[] = [
   (config) => (config.store === "mongodb" && !config.mongodbUri ? "--store mongodb needs --mongodb-uri or MONGODB_URI" : null),
-  (config) =>
-    config.pollMaxMs < config.pollMinMs
-      ? `--poll-max-ms: expected an integer >= --poll-min-ms (${config.pollMinMs}), got "${config.pollMaxMs}"`
-      : null,
+  (config) => (config.pollMaxMs < config.pollMinMs ? `--poll-max-ms: expected an integer >= --poll-min-ms (${config.pollMinMs}), got "${config.pollMaxMs}"` : null),
 ];
 
 type Entry = [keyof Config, Setting<unknown>];
