@@ -106,6 +106,28 @@ describe("failed runs in the logs", () => {
   });
 });
 
+describe("client cancellations", () => {
+  it("count an abandoned WaitRun and a reset StreamRun as canceled, never as unexpected errors", async () => {
+    const slow = { assistantId: "demo", input: userInput("leaving"), context: { delay_ms: 30_000 } };
+    const waitAbort = new AbortController();
+    const waiting = t.connectJson.waitRun({ run: slow }, { signal: waitAbort.signal, headers: { "x-request-id": "gone-wait" } }).catch(() => undefined);
+    const streamAbort = new AbortController();
+    const stream = t.grpc.streamRun({ run: slow }, { signal: streamAbort.signal, headers: { "x-request-id": "gone-stream" } })[Symbol.asyncIterator]();
+    await stream.next();
+    await expect.poll(() => t.server.app.application.activeRunCount()).toBe(2);
+    waitAbort.abort();
+    streamAbort.abort();
+    await waiting;
+    await stream.next().catch(() => undefined);
+    const metrics = async () => (await fetch(`${t.url}/metrics`)).text();
+    const rpcTotals = async () => (await metrics()).split("\n").filter((l) => /^agentruns_rpc_total\{method="(WaitRun|StreamRun)",code="(canceled|internal)"\}/.test(l)).sort();
+    await expect.poll(rpcTotals).toEqual(['agentruns_rpc_total{method="StreamRun",code="canceled"} 1', 'agentruns_rpc_total{method="WaitRun",code="canceled"} 1']);
+    // One line each, the access line, at info; no "unexpected error" (with its stack, at error) for either.
+    for (const id of ["gone-wait", "gone-stream"]) expect(lines.filter((l) => l["request_id"] === id).map((l) => [l["msg"], l["code"], l["level"]])).toEqual([["rpc", "canceled", 30]]);
+    expect(lines.filter((l) => l["msg"] === "unexpected error")).toEqual([]);
+  });
+});
+
 describe("CORS", () => {
   it("answers a preflight from an allowed origin with Connect's headers", async () => {
     const res = await fetch(`${t.url}/agentruns.v1.RunsService/WaitRun`, {

@@ -25,11 +25,33 @@ export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap
 }
 
 /**
+ * What a call failed with once its client went away (or its deadline passed):
+ * the handler's wait or stream gave up on the aborted signal, and whatever it
+ * threw is the client's doing, not a server fault. Null while the call is live
+ * or when the handler failed for a reason of its own (a domain error).
+ */
+function clientGone(signal: AbortSignal, error: unknown): ConnectError | null {
+  if (!signal.aborted) return null;
+  const reason: unknown = signal.reason;
+  if (error !== reason && !toRpcError(error).unexpected) return null;
+  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) return reason;
+  // HTTP/2 CANCEL, HTTP/1.1 ECONNRESET (which connect-node calls "aborted") or a plain abort: the client left.
+  return new ConnectError("the client canceled the call", Code.Canceled, undefined, undefined, error);
+}
+
+/**
  * Maps domain errors to RPC codes, including errors thrown mid-stream, and
  * hides anything unexpected behind INTERNAL (logged with the request id).
+ * A call its client abandoned is CANCELED (or DEADLINE_EXCEEDED), logged at
+ * debug: a burst of client resets must not read as server errors.
  */
 export function errorInterceptor(logger: Logger): Interceptor {
-  const map = (error: unknown, method: string, requestId: string | null): ConnectError => {
+  const map = (error: unknown, method: string, requestId: string | null, signal: AbortSignal): ConnectError => {
+    const gone = clientGone(signal, error);
+    if (gone) {
+      logger.debug({ method, request_id: requestId, code: gone.code }, "client went away");
+      return gone;
+    }
     const { error: rpc, unexpected } = toRpcError(error);
     if (unexpected) logger.error({ err: error, method, request_id: requestId }, "unexpected error");
     if (unexpected && requestId) rpc.metadata.set("x-request-id", requestId);
@@ -48,12 +70,12 @@ export function errorInterceptor(logger: Logger): Interceptor {
           try {
             yield* source;
           } catch (error) {
-            throw map(error, method, requestId);
+            throw map(error, method, requestId, req.signal);
           }
         })(),
       };
     } catch (error) {
-      throw map(error, method, requestId);
+      throw map(error, method, requestId, req.signal);
     }
   };
 }

@@ -3,7 +3,7 @@
 // of an RPC that concerns a run; counts and latency by method and code; active
 // runs, open streams and events sent.
 import { randomUUID } from "node:crypto";
-import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
@@ -33,6 +33,12 @@ export function createMetrics(sources: { activeRuns: () => number; openStreams: 
 
 function codeName(error: unknown): string {
   return error instanceof ConnectError ? codeToString(error.code) : "internal";
+}
+
+/** The code of a stream its transport stopped reading: the deadline's, or canceled. */
+function abandonedCode(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? "deadline_exceeded" : "canceled";
 }
 
 /** The run a request message names (GetRun, CancelRun, JoinRun, the List and feedback RPCs). */
@@ -97,12 +103,20 @@ export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof cr
     return {
       ...res,
       message: (async function* () {
+        let ended = false;
         try {
           yield* source;
-          finish("ok", runId());
+          ended = true;
+          // A tail stops quietly when its client's signal aborts: that is the client leaving, not success.
+          finish(req.signal.aborted ? abandonedCode(req.signal) : "ok", runId());
         } catch (error) {
+          ended = true;
           finish(codeName(error), runId(), error);
           throw error;
+        } finally {
+          // Returned early: the transport stopped reading because the client
+          // reset the stream or went away. Without this the call went uncounted.
+          if (!ended) finish(req.signal.aborted ? abandonedCode(req.signal) : "canceled", runId());
         }
       })(),
     };
