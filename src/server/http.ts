@@ -111,6 +111,21 @@ function closeWhenBodyUnread(req: http.IncomingMessage, res: http.ServerResponse
   } as typeof writeHead;
 }
 
+/**
+ * A reset HTTP/2 stream ends its Http2ServerResponse with 'finish' and 'close'
+ * only. connect-node's write waits for 'drain' or 'error' once the client has
+ * stopped reading, so a client that stalls and then resets (or vanishes)
+ * would leave the handler, and its run's tail, stuck forever. Fail that
+ * pending write instead, with the error connect-node takes for a hung-up client
+ * (Aborted: not logged); a later write fails on the closed stream by itself.
+ */
+function releaseOnReset(res: http2.Http2ServerResponse): void {
+  res.once("close", () => {
+    if (res.writableEnded || res.listenerCount("error") === 0) return;
+    res.emit("error", Object.assign(new Error("the HTTP/2 stream closed before its response ended"), { code: "ERR_STREAM_DESTROYED" }));
+  });
+}
+
 export function httpHandler(connect: RequestHandler, options: HttpOptions): RequestHandler {
   const any = options.corsOrigins.includes("*");
   const allowed = new Set(options.corsOrigins);
@@ -121,6 +136,7 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
     const type = req.headers["content-type"];
     if (type?.startsWith("application/grpc") && !type.startsWith("application/grpc-web")) patchGrpcMessages(res);
     if (req.httpVersionMajor === 1) closeWhenBodyUnread(req as http.IncomingMessage, res as http.ServerResponse);
+    else releaseOnReset(res as http2.Http2ServerResponse);
     connect(req, res);
   };
 }
