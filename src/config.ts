@@ -14,6 +14,7 @@ export interface Config extends ListenOptions {
   mongodbUri: string | null;
   mongodbDatabase: string;
   graphsFile: string | null;
+  demo: boolean;
   heartbeatMs: number;
   leaseMs: number;
   storeTimeoutMs: number;
@@ -33,6 +34,8 @@ export interface Config extends ListenOptions {
 interface Setting<T> {
   /** Without the leading "--". */
   flag: string;
+  /** A switch: `--flag` / `--no-flag` on the command line (no value), `true` / `false` in the environment. */
+  switch?: true;
   /** The value's placeholder in USAGE. */
   arg: string;
   env: string;
@@ -62,6 +65,7 @@ const bound = (key: keyof ListenOptions, flag: string, env: string, description:
   ({ flag, arg: "N", env, schema: integer(0), default: LISTEN_DEFAULTS[key], description: `${description} (0: off)` });
 
 const text = z.string();
+const onOff = oneOf(["true", "false"]).transform((value) => value === "true");
 const commaList = z.string().transform((list) => list.split(",").map((item) => item.trim()).filter(Boolean));
 const PINO_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -79,7 +83,11 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   mongodbDatabase: { flag: "mongodb-database", arg: "NAME", env: "MONGODB_DATABASE", schema: text, default: "agent_runs", description: "database name" },
   graphsFile: {
     flag: "graphs", arg: "FILE", env: "AGENT_RUNS_GRAPHS", schema: text, default: null,
-    description: "langgraph.json-style graphs file (the `demo` graph is always there)",
+    description: "langgraph.json-style graphs file; its graphs come beside `demo` (one it names `demo` replaces it)",
+  },
+  demo: {
+    flag: "demo", arg: "", env: "AGENT_RUNS_DEMO", schema: onOff, default: true, switch: true,
+    description: "register the built-in `demo` assistant; `--no-demo` or `AGENT_RUNS_DEMO=false` leaves it out",
   },
   heartbeatMs: {
     flag: "heartbeat-ms", arg: "N", env: "AGENT_RUNS_HEARTBEAT_MS", schema: integer(10), default: 15_000,
@@ -175,7 +183,7 @@ function resolve(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config
   const derived: Entry[] = [];
   for (const [key, setting] of ENTRIES) {
     const flag = flags[setting.flag];
-    const fromFlag = typeof flag === "string" && flag !== "" ? flag : undefined;
+    const fromFlag = typeof flag === "boolean" ? String(flag) : typeof flag === "string" && flag !== "" ? flag : undefined;
     const fromEnv = env[setting.env] || undefined;
     const raw = fromFlag ?? fromEnv;
     if (raw !== undefined) config[key] = parseValue(setting, raw, fromFlag === undefined);
@@ -192,12 +200,12 @@ function resolve(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config
 }
 
 const PARSE_ARGS_OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
-  ...Object.fromEntries(ENTRIES.map(([, setting]) => [setting.flag, { type: "string" as const }])),
+  ...Object.fromEntries(ENTRIES.map(([, setting]) => [setting.flag, { type: setting.switch ? ("boolean" as const) : ("string" as const) }])),
   help: { type: "boolean" },
 };
 
 export function loadConfig(argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Config & { help: boolean } {
-  const { values } = parseArgs({ args: argv, options: PARSE_ARGS_OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: argv, options: PARSE_ARGS_OPTIONS, strict: true, allowPositionals: false, allowNegative: true });
   return { help: values["help"] === true, ...resolve(values, env) };
 }
 

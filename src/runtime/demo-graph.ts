@@ -2,8 +2,8 @@
 // key. The "model" is @langchain/core's FakeListChatModel, so `messages` mode
 // streams real token chunks. Knobs in `context` (or config.configurable) make
 // it slow, chatty or failing, which tests and benchmarks use:
-//   delay_ms       sleep this long in each node (cancel, disconnect, multitask)
-//   custom_events  emit this many custom events from the tool node
+//   delay_ms       sleep this long in each node (cancel, disconnect, multitask), at most 2 min
+//   custom_events  emit this many custom events from the tool node, at most 10,000
 //   fail           throw from the agent node ("boom" or the given message)
 //   interrupt      ask a human (LangGraph interrupt) before answering
 import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
@@ -17,14 +17,24 @@ interface DemoKnobs {
   interrupt: boolean;
 }
 
-function knobs(config: LangGraphRunnableConfig): DemoKnobs {
+/**
+ * Any caller can turn these knobs, so each is capped; a value beyond a cap is
+ * clamped to it, not refused, as values below 0 or not numbers always were:
+ * only the graph knows its knobs (the service cannot answer INVALID_ARGUMENT
+ * for them), and the bench's idle streams ask for 600 s to sleep through a
+ * window of under a minute. 2 min per node covers the tests' longest (60 s);
+ * 10,000 events (a few MB stored) match the bench's largest burst.
+ */
+export const DEMO_KNOB_CAPS = { delayMs: 120_000, customEvents: 10_000 } as const;
+
+export function knobs(config: LangGraphRunnableConfig): DemoKnobs {
   const source = { ...(config.configurable ?? {}), ...((config as { context?: Record<string, unknown> }).context ?? {}) };
   const delay = Number(source["delay_ms"] ?? 0);
   const custom = Number(source["custom_events"] ?? 0);
   const fail = source["fail"];
   return {
-    delayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 600_000) : 0,
-    customEvents: Number.isFinite(custom) ? Math.min(Math.max(Math.trunc(custom), 0), 1_000_000) : 0,
+    delayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), DEMO_KNOB_CAPS.delayMs) : 0,
+    customEvents: Number.isFinite(custom) ? Math.min(Math.max(Math.trunc(custom), 0), DEMO_KNOB_CAPS.customEvents) : 0,
     fail: fail === true ? "boom" : typeof fail === "string" && fail ? fail : null,
     interrupt: source["interrupt"] === true,
   };

@@ -58,10 +58,18 @@ function attach(value: unknown, checkpointer: BaseCheckpointSaver, assistantId: 
   throw new Error(`graph "${assistantId}" is neither a compiled graph nor a StateGraph`);
 }
 
-/** Builds the registry: the built-in demo plus every graph of the config file. */
-export async function loadGraphs(checkpointer: BaseCheckpointSaver, configPath: string | undefined): Promise<GraphRegistry> {
+export interface LoadGraphsOptions {
+  /**
+   * Registers the built-in `demo` assistant (default: yes). Listing graphs
+   * leaves it on: a graphs file adds to it (and the bench relies on both).
+   */
+  demo?: boolean;
+}
+
+/** Builds the registry: the built-in demo (unless turned off) plus every graph of the config file. */
+export async function loadGraphs(checkpointer: BaseCheckpointSaver, configPath: string | undefined, options: LoadGraphsOptions = {}): Promise<GraphRegistry> {
   const registry = new GraphRegistry(checkpointer);
-  registry.register("demo", demoGraph);
+  if (options.demo !== false) registry.register("demo", demoGraph);
   if (!configPath) return registry;
   const text = await readFile(configPath, "utf8");
   const config = JSON.parse(text) as { graphs?: Record<string, string> };
