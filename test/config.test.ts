@@ -35,7 +35,7 @@ describe("config", () => {
     expect(flagsAndEnvs()).toHaveLength(Object.keys(defaultConfig()).length);
   });
 
-  it("defaults are the values that used to be hard-coded", () => {
+  it("defaults are the values that used to be hard-coded, and the documented bounds", () => {
     expect(defaultConfig()).toEqual({
       host: "127.0.0.1",
       port: 8080,
@@ -57,6 +57,13 @@ describe("config", () => {
       streamFlushMs: 5_000,
       authConfigFile: null,
       memoryMaxRuns: 10_000,
+      demo: true,
+      firstBytesTimeoutMs: 10_000,
+      headersTimeoutMs: 30_000,
+      requestTimeoutMs: 300_000,
+      idleTimeoutMs: 300_000,
+      pingIntervalMs: 60_000,
+      pingTimeoutMs: 20_000,
     });
     expect(defaultConfig({ port: 0 }).port).toBe(0);
   });
