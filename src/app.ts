@@ -24,8 +24,12 @@ import { runsRoutes } from "./service/routes.js";
 import { openStores } from "./stores/open.js";
 import type { Stores } from "./stores/types.js";
 
-/** Where `npm run build:playground` puts the playground page. */
-export const PLAYGROUND_DIR = fileURLToPath(new URL("../.cache/playground", import.meta.url));
+/**
+ * The playground page: compiled (dist/src/app.js), the build's own copy in
+ * dist/playground (`npm run build`); from source (src/app.ts under tsx), where
+ * `npm run build:playground` puts it, .cache/playground.
+ */
+export const PLAYGROUND_DIR = fileURLToPath(new URL(import.meta.url.endsWith(".js") ? "../playground" : "../.cache/playground", import.meta.url));
 
 export interface App {
   config: Config;

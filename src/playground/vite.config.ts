@@ -1,5 +1,6 @@
-// Builds the playground page into .cache/playground, served under /playground/
-// by src/server/static.ts. `npx vite build --config src/playground/vite.config.ts`
+// Builds the playground page, served under /playground/ by src/server/static.ts:
+// into .cache/playground for running from source (`npm run build:playground`,
+// `npm run dev`); `npm run build` (scripts/build.mjs) overrides outDir with dist/playground.
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 

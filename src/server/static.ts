@@ -1,5 +1,6 @@
-// Serves a built static site (the playground, built by Vite into .cache/playground)
-// under a path prefix. GET and HEAD only; a path never leaves the directory.
+// Serves a built static site (the playground: built by Vite into dist/playground
+// by `npm run build`, or into .cache/playground to run from source) under a path
+// prefix. GET and HEAD only; a path never leaves the directory.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
@@ -28,7 +29,7 @@ const TYPES: Record<string, string> = {
   ".wasm": "application/wasm",
 };
 
-export const NOT_BUILT = "playground not built: run npm run build:playground";
+export const NOT_BUILT = "playground not built: run npm run build (or, running from source, npm run build:playground)";
 
 /**
  * Returns a handler that answers requests under `prefix` from the files in
