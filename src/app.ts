@@ -60,7 +60,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const logger = options.logger ?? pino({ level: config.logLevel });
   const replicaId = randomUUID();
   const { stores, checkpointer } = await openStores(config.store === "mongodb" ? { ...config, store: "mongodb" } : { ...config, store: "memory" }, logger);
-  const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined);
+  const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined, { demo: config.demo });
   const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs } = config;
   const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs };
   const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs });
@@ -118,7 +118,8 @@ export interface Server {
 
 export async function startServer(config: Config, options: AppOptions = {}): Promise<Server> {
   const app = await createApp(config, options);
-  const listening = await listen(app.handler, config.host, config.port);
+  // The config carries the connection bounds (Config extends ListenOptions).
+  const listening = await listen(app.handler, config.host, config.port, config);
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   return {
     app,
