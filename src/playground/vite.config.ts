@@ -12,6 +12,7 @@ export default defineConfig({
     outDir: fileURLToPath(new URL("../../.cache/playground", import.meta.url)),
     emptyOutDir: true,
     target: "es2022",
-    sourcemap: true,
+    // No source maps: the server would not serve them (src/server/static.ts), and they hand out the source tree.
+    sourcemap: false,
   },
 });

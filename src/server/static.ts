@@ -2,7 +2,7 @@
 // by `npm run build`, or into .cache/playground to run from source) under a path
 // prefix. GET and HEAD only; a path never leaves the directory.
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
 import type { RequestHandler } from "./listen.js";
 
@@ -15,7 +15,6 @@ const TYPES: Record<string, string> = {
   ".mjs": "text/javascript; charset=utf-8",
   ".css": "text/css; charset=utf-8",
   ".json": "application/json",
-  ".map": "application/json",
   ".txt": "text/plain; charset=utf-8",
   ".svg": "image/svg+xml",
   ".png": "image/png",
@@ -27,6 +26,18 @@ const TYPES: Record<string, string> = {
   ".woff": "font/woff",
   ".woff2": "font/woff2",
   ".wasm": "application/wasm",
+};
+
+/**
+ * The page talks to this origin only and runs only its own bundled script;
+ * its one inline <style> needs 'unsafe-inline' for styles (never for scripts).
+ */
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
 };
 
 export const NOT_BUILT = "playground not built: run npm run build (or, running from source, npm run build:playground)";
@@ -62,7 +73,8 @@ export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, re
     }
     if (rel === "" || rel.endsWith("/")) rel += "index.html";
     const file = resolve(root, rel);
-    if (rel.includes("\0") || !file.startsWith(root + sep)) {
+    // Source maps are not served: they would hand out the page's source tree.
+    if (rel.includes("\0") || !file.startsWith(root + sep) || extname(file).toLowerCase() === ".map") {
       send(404, "not found\n");
       return true;
     }
@@ -75,20 +87,23 @@ export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, re
     async function serve(file: string): Promise<void> {
       const dirStat = await stat(root).catch(() => null);
       if (!dirStat?.isDirectory()) return send(404, NOT_BUILT + "\n");
-      const info = await stat(file).catch(() => null);
+      // A symlink inside the directory must not lead out of it.
+      const [realRoot, real] = await Promise.all([realpath(root), realpath(file).catch(() => null)]);
+      if (!real || !real.startsWith(realRoot + sep)) return send(404, "not found\n");
+      const info = await stat(real).catch(() => null);
       if (!info?.isFile()) return send(404, "not found\n");
       const immutable = file.startsWith(resolve(root, "assets") + sep);
       response.writeHead(200, {
         "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
         "content-length": String(info.size),
         "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-        "x-content-type-options": "nosniff",
+        ...SECURITY_HEADERS,
       });
       if (req.method === "HEAD") {
         response.end();
         return;
       }
-      const stream = createReadStream(file);
+      const stream = createReadStream(real);
       stream.on("error", () => response.destroy());
       stream.pipe(response as NodeJS.WritableStream);
     }
