@@ -2,6 +2,7 @@
 // plain-HTTP health endpoints, then the Connect adapter for everything else.
 import type http from "node:http";
 import type http2 from "node:http2";
+import { base64Decode } from "@bufbuild/protobuf/wire";
 import { cors } from "@connectrpc/connect";
 import type { Registry } from "prom-client";
 import type { RequestHandler } from "./listen.js";
@@ -126,6 +127,25 @@ function releaseOnReset(res: http2.Http2ServerResponse): void {
   });
 }
 
+/**
+ * Connect's GET form carries the request in `message=`, base64 when
+ * `base64=1`. connect-es decodes it outside its error handling, so bad base64
+ * became INTERNAL; answer it here as what it is, a bad argument. The same
+ * decoder (protobuf-es) decides, so exactly what it rejects is refused.
+ */
+function refuseBadBase64(req: Parameters<RequestHandler>[0], response: Response): boolean {
+  if (req.method !== "GET" || !req.url?.includes("base64=1")) return false;
+  const query = new URLSearchParams(req.url.slice(req.url.indexOf("?") + 1));
+  if (query.get("base64") !== "1") return false;
+  try {
+    base64Decode(query.get("message") ?? "");
+    return false;
+  } catch {
+    json(response, 400, JSON.stringify({ code: "invalid_argument", message: "message: not valid base64 (base64=1)" }));
+    return true;
+  }
+}
+
 export function httpHandler(connect: RequestHandler, options: HttpOptions): RequestHandler {
   const any = options.corsOrigins.includes("*");
   const allowed = new Set(options.corsOrigins);
@@ -133,6 +153,7 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
     const response = res as Response;
     if (answerCors(req, response, any, allowed)) return;
     if (answerPlain((req.url ?? "").split("?")[0], response, options)) return;
+    if (refuseBadBase64(req, response)) return;
     const type = req.headers["content-type"];
     if (type?.startsWith("application/grpc") && !type.startsWith("application/grpc-web")) patchGrpcMessages(res);
     if (req.httpVersionMajor === 1) closeWhenBodyUnread(req as http.IncomingMessage, res as http.ServerResponse);
