@@ -56,7 +56,11 @@ export class MongoEventStore implements EventStore {
   private idCounter = 0;
   private readonly idPrefix = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
-  constructor(private readonly events: Collection<EventDoc>) {}
+  constructor(
+    private readonly events: Collection<EventDoc>,
+    /** The guess is kept for this many recently written threads; a forgotten thread costs one seq lookup on its next append. */
+    private readonly rememberThreads = 10_000,
+  ) {}
 
   private async maxSeq(threadId: string): Promise<number> {
     const [last] = await this.events.find({ thread_id: threadId }).sort({ seq: -1 }).limit(1).hint(INDEXES.eventsBySeq.name).toArray();
@@ -73,7 +77,7 @@ export class MongoEventStore implements EventStore {
       const docs = pending.map((e, i) => toEventDoc(e, e.key ?? `${this.idPrefix}-${(this.idCounter++).toString(36)}`, threadId, runId, base + i + 1, createdAt));
       try {
         await this.events.insertMany(docs, { ordered: true });
-        this.lastSeq.set(threadId, base + docs.length);
+        this.rememberSeq(threadId, base + docs.length);
         stored.push(...docs.map(fromEventDoc));
         pending = [];
       } catch (error) {
@@ -88,6 +92,18 @@ export class MongoEventStore implements EventStore {
       }
     }
     return stored.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** Most recently written last (Map keeps insertion order), so the oldest guesses go first. */
+  private rememberSeq(threadId: string, seq: number): void {
+    this.lastSeq.delete(threadId);
+    this.lastSeq.set(threadId, seq);
+    if (this.lastSeq.size > this.rememberThreads) this.lastSeq.delete(this.lastSeq.keys().next().value!);
+  }
+
+  /** How many threads' last seqs this process remembers (bounded). */
+  get rememberedThreads(): number {
+    return this.lastSeq.size;
   }
 
   async listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredStreamEvent[]> {

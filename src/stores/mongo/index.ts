@@ -34,6 +34,9 @@ export async function openMongoStores(options: MongoStoreOptions): Promise<{ sto
     waitQueueTimeoutMS: timeoutMs,
     heartbeatFrequencyMS: 1000,
     maxPoolSize: 100,
+    // A run, its events and its feedback are acknowledged only once a majority of the replica set
+    // has them in its journal: a failover then loses no acknowledged write (docs/security-and-operations.md).
+    writeConcern: { w: "majority", journal: true },
   });
   await bounded(() => client.connect(), timeoutMs * 2, "connect");
   const db = client.db(options.database);
