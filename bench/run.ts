@@ -8,21 +8,24 @@
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
 // anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
+// checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
 // part of RESULTS.md live in sections/, the report is put together in report/.
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fmt } from "./lib.js";
-import { OUT, QUICK, REPS, S, SCRATCH, SKIP_ANCHORS, STARTED, log, want } from "./harness/config.js";
+import { COMPARE_ONLY, OUT, QUICK, REPS, ROUNDS, S, SCRATCH, SKIP_ANCHORS, STARTED, log, want } from "./harness/config.js";
 import { machine, sourceVersion } from "./harness/machine.js";
 import { quietStats, section } from "./harness/measure.js";
 import { cleanup } from "./harness/processes.js";
 import { R } from "./harness/results.js";
 import { startAgentRuns, startNodeServer } from "./harness/server.js";
 import { Worker } from "./harness/worker.js";
-import { writeOutputs } from "./report/index.js";
+import { writeCompare, writeOutputs } from "./report/index.js";
 import { runAnchors, setupAnchors } from "./sections/anchors.js";
 import { echoCeiling, invokeCeiling } from "./sections/ceilings.js";
+import { compareRun } from "./sections/compare.js";
 import { streamEvents } from "./sections/events.js";
 import { seedAndList } from "./sections/list.js";
 import { memoryFinished, memoryIdle } from "./sections/memory.js";
@@ -64,23 +67,35 @@ async function measure(): Promise<void> {
   await worker.stop();
 }
 
+/** `--only compare`: nothing but the two checkouts, on the one load process. */
+async function compare(): Promise<void> {
+  const worker = await Worker.start();
+  await section("before / after: two checkouts, alternately", () => compareRun(worker, () => writeCompare((Date.now() - STARTED) / 1000)));
+  await worker.stop();
+}
+
 let anchorSetupError: string | null = null;
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   mkdirSync(SCRATCH, { recursive: true });
-  log(`agent-runs bench: ${QUICK ? "QUICK (smoke check: 1 repetition, short windows, anchors skipped)" : `full, ${REPS} repetitions`}; output ${relative(process.cwd(), OUT) || "."}`);
+  log(`agent-runs bench: ${QUICK ? "QUICK (smoke check: 1 repetition, short windows, anchors skipped)" : COMPARE_ONLY ? `before / after, ${ROUNDS} rounds` : `full, ${REPS} repetitions`}; output ${relative(process.cwd(), OUT) || "."}`);
   if (SKIP_ANCHORS) log(QUICK ? "anchors: skipped in quick mode" : "anchors: skipped (--skip-anchors)");
   if (!SKIP_ANCHORS) anchorSetupError = setupAnchors();
   R.meta = { mode: QUICK ? "quick" : "full", reps: REPS, startedAt: new Date(STARTED).toISOString(), settings: S, machine: machine(), source: sourceVersion() };
 
-  await measure();
+  await (COMPARE_ONLY ? compare() : measure());
 
   const durationSec = (Date.now() - STARTED) / 1000;
   R.meta["durationSec"] = durationSec;
   R.meta["quiet"] = quietStats;
-  const figures = writeOutputs(durationSec);
-  log(`done in ${fmt(durationSec)} s: ${relative(process.cwd(), join(OUT, "RESULTS.md"))}, results.json, ${figures.join(", ")}`);
+  if (COMPARE_ONLY) {
+    writeCompare(durationSec);
+    log(`done in ${fmt(durationSec)} s: ${relative(process.cwd(), join(OUT, "compare.md"))}, results.json`);
+  } else {
+    const figures = writeOutputs(durationSec);
+    log(`done in ${fmt(durationSec)} s: ${relative(process.cwd(), join(OUT, "RESULTS.md"))}, results.json, ${figures.join(", ")}`);
+  }
   if (QUICK && durationSec > 60) log(`WARNING: quick mode took ${fmt(durationSec)} s (budget 60 s)`);
   if (R.errors.length) {
     log(`${R.errors.length} section(s) failed: ${R.errors.map((e) => e.section).join("; ")}`);

@@ -15,6 +15,9 @@ const { values: argv } = parseArgs({
     reps: { type: "string" },
     out: { type: "string" },
     only: { type: "string" },
+    "before-dir": { type: "string" },
+    "after-dir": { type: "string" },
+    rounds: { type: "string" },
   },
   strict: true,
 });
@@ -25,6 +28,16 @@ export const SKIP_ANCHORS = QUICK || (argv["skip-anchors"] ?? false) || (ONLY !=
 export const want = (key: string): boolean => ONLY === null || ONLY.has(key);
 export const REPS = argv.reps ? Math.max(1, Number(argv.reps)) : QUICK ? 1 : 3;
 export const CONCURRENCY = [1, 16, 64];
+
+/**
+ * `--only compare`: two checkouts of agent-runs measured alternately in one run (sections/compare.ts).
+ * "before" is a checkout (e.g. a `git worktree` of the older commit, with node_modules linked in);
+ * "after" defaults to this repository.
+ */
+export const COMPARE_ONLY = ONLY !== null && ONLY.has("compare") && ONLY.size === 1;
+export const BEFORE_DIR = argv["before-dir"] ? resolve(argv["before-dir"]) : null;
+export const AFTER_DIR = resolve(argv["after-dir"] ?? ROOT);
+export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1 : 5;
 
 /** Every size and duration of the run, by mode. */
 export const S = QUICK
@@ -40,6 +53,7 @@ export const S = QUICK
       finished: { total: 2_000, chunk: 1_000, budgetMs: 20_000 },
       mongo: { wait: { warmupMs: 300, durationMs: 1000 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
+      compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
     }
   : {
       wait: { warmupMs: 1000, durationMs: 2500 },
@@ -53,6 +67,7 @@ export const S = QUICK
       finished: { total: 100_000, chunk: 10_000, budgetMs: 300_000 },
       mongo: { wait: { warmupMs: 1000, durationMs: 2000 }, events: 10_000, seed: [10_000, 100_000], seedChunk: 10_000, listReps: 100 },
       anchors: { warmupMs: 1000, durationMs: { 1: 5000, 16: 4000, 64: 4000 } as Record<number, number>, streamReps: 6 },
+      compare: { wait: { warmupMs: 1000, durationMs: 2500 }, serial: { warmupMs: 500, durationMs: 2500 }, streamTiming: { reps: 50, warmup: 5 } },
     };
 
 /**

@@ -160,6 +160,12 @@ export const R = {
     js: { status: "skipped", version: null, error: null, notes: [] } as AnchorInfo,
     py: { status: "skipped", version: null, error: null, notes: [] } as AnchorInfo,
   },
+  /** `--only compare`: two checkouts measured alternately (sections/compare.ts); per round and side, each figure. */
+  compare: null as null | {
+    sides: Record<string, { dir: string; rev: string | null; dirtySrc: boolean }>;
+    order: string[];
+    rounds: Array<{ round: number; side: string; metrics: Record<string, number> }>;
+  },
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

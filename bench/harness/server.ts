@@ -91,13 +91,14 @@ function listeningUrl(name: string, child: ChildProcess, output: { text: string 
   });
 }
 
-export async function startNodeServer(name: string, script: string, args: string[], nodeFlags: string[] = []): Promise<Server> {
+/** `cwd`: the checkout the script (and its `--import tsx`, its node_modules) is taken from; the probe is always this bench's. */
+export async function startNodeServer(name: string, script: string, args: string[], nodeFlags: string[] = [], cwd = ROOT): Promise<Server> {
   mkdirSync(SCRATCH, { recursive: true });
   const id = `${++serverCount}-${name}`;
   const probeFile = join(SCRATCH, `probe-${process.pid}-${id}.json`);
   rmSync(probeFile, { force: true });
   const child = spawn(process.execPath, ["--expose-gc", ...SERVICE_NODE_FLAGS, ...nodeFlags, "--import", "tsx", "--import", join(BENCH, "probe.mjs"), script, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, BENCH_PROBE_FILE: probeFile, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -112,11 +113,13 @@ export async function startNodeServer(name: string, script: string, args: string
   return new Server(name, child, url, probeFile, plain ? plain[1]! : null);
 }
 
-export function startAgentRuns(name: string, extra: string[] = [], nodeFlags: string[] = []): Promise<Server> {
+/** agent-runs from `root` (default: this repository), with that checkout's own bench/langgraph.json. */
+export function startAgentRuns(name: string, extra: string[] = [], nodeFlags: string[] = [], root = ROOT): Promise<Server> {
   return startNodeServer(
     name,
     "src/main.ts",
     ["--port", "0", "--graphs", "bench/langgraph.json", "--drain-ms", "200", "--read-max-bytes", String(64 * 1024 * 1024), ...extra],
     nodeFlags,
+    root,
   );
 }
