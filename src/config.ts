@@ -25,6 +25,7 @@ export interface Config extends ListenOptions {
   logLevel: string;
   readMaxBytes: number;
   maxActiveRunsPerUser: number;
+  maxJoinersPerRun: number; maxJoinersPerUser: number;
   drainMs: number;
   streamFlushMs: number;
   authConfigFile: string | null;
@@ -127,10 +128,10 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     defaultText: "`0`: no limit",
     description: "beyond it: `RESOURCE_EXHAUSTED`",
   },
-  drainMs: {
-    flag: "drain-ms", arg: "N", env: "AGENT_RUNS_DRAIN_MS", schema: integer(0), default: 10_000,
-    description: "on SIGTERM, how long live runs may finish before they are interrupted",
-  },
+  // 1,000 per run: a shared audience (one feed per run serves them all); 100 per user: more than any UI opens, fewer than a loop.
+  maxJoinersPerRun: { flag: "max-joiners-per-run", arg: "N", env: "AGENT_RUNS_MAX_JOINERS_PER_RUN", schema: integer(1), default: 1_000, description: "`JoinRun` streams open on one run, per replica; beyond: `RESOURCE_EXHAUSTED`" },
+  maxJoinersPerUser: { flag: "max-joiners-per-user", arg: "N", env: "AGENT_RUNS_MAX_JOINERS_PER_USER", schema: integer(1), default: 100, description: "`JoinRun` streams a user has open, per replica; beyond: `RESOURCE_EXHAUSTED`" },
+  drainMs: { flag: "drain-ms", arg: "N", env: "AGENT_RUNS_DRAIN_MS", schema: integer(0), default: 10_000, description: "on SIGTERM, how long live runs may finish before they are interrupted" },
   streamFlushMs: {
     flag: "stream-flush-ms", arg: "N", env: "AGENT_RUNS_STREAM_FLUSH_MS", schema: integer(0), default: 5_000,
     description: "after the drain, how long open streams get to deliver their last events before connections are closed",

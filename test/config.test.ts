@@ -53,6 +53,8 @@ describe("config", () => {
       logLevel: "info",
       readMaxBytes: 4 * 1024 * 1024,
       maxActiveRunsPerUser: 0,
+      maxJoinersPerRun: 1_000,
+      maxJoinersPerUser: 100,
       drainMs: 10_000,
       streamFlushMs: 5_000,
       authConfigFile: null,

@@ -82,6 +82,7 @@ async function runEveryHintedQuery(): Promise<void> {
   await stores.runs.insert(run);
   const now = new Date();
   await labelled("runs.listByThread", () => stores.runs.listByThread(run.threadId, ["pending"]));
+  await labelled("runs.listByThread limit", () => stores.runs.listByThread(run.threadId, ["pending"], 1));
   await labelled("runs.listExpired", () => stores.runs.listExpired(now, 10));
   await labelled("runs.listPendingBefore", () => stores.runs.listPendingBefore(now, 10));
   await labelled("runs.countActiveByUser", () => stores.runs.countActiveByUser(run.userId));

@@ -1,7 +1,7 @@
 // One contract for every store: the memory store and the MongoDB store (over
 // a real MongoDB-wire server) must both pass it unchanged.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createMemoryStores } from "../src/stores/memory/index.js";
 import { openMongoStores } from "../src/stores/mongo/index.js";
 import { DuplicateError } from "../src/domain/errors.js";
@@ -91,6 +91,35 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(ids).toContain(old.runId);
       expect(ids).not.toContain(fresh.runId);
       expect(ids).not.toContain(running.runId);
+    });
+
+    it("lists only the first `limit` of a thread's runs, oldest first", async () => {
+      const threadId = randomUUID();
+      const runs = [3000, 1000, 2000].map((t) => newRun({ threadId, createdAt: new Date(t) }));
+      for (const r of runs) await stores.runs.insert(r);
+      const ids = async (limit?: number) => (await stores.runs.listByThread(threadId, ["pending"], limit)).map((r) => r.runId);
+      expect(await ids(1)).toEqual([runs[1]!.runId]);
+      expect(await ids(2)).toEqual([runs[1]!.runId, runs[2]!.runId]);
+      expect(await ids()).toEqual([runs[1]!.runId, runs[2]!.runId, runs[0]!.runId]);
+    });
+
+    it("gets a run for its owner only, never decoding another user's", async () => {
+      // Big metadata with a marker key: counting JSON.parse calls on text holding it counts decodes of this run.
+      const marker = `marker_${randomUUID()}`;
+      const metadata = { [marker]: true, ...Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, "x".repeat(100)])) };
+      const run = newRun({ userId: "owner", metadata });
+      await stores.runs.insert(run);
+      const parse = vi.spyOn(JSON, "parse");
+      const decodes = () => parse.mock.calls.filter(([text]) => typeof text === "string" && text.includes(marker)).length;
+      try {
+        expect(await stores.runs.getOwned(run.runId, "someone-else")).toBeNull();
+        expect(await stores.runs.getOwned(randomUUID(), "owner")).toBeNull();
+        expect(await stores.runs.getOwned('{"$ne": null}', "owner")).toBeNull();
+        expect(decodes()).toBe(0);
+        expect(await stores.runs.getOwned(run.runId, "owner")).toEqual(run);
+      } finally {
+        parse.mockRestore();
+      }
     });
 
     it("deletes", async () => {

@@ -3,7 +3,7 @@
 // proto/agentruns/v1/runs.proto with protovalidate and enforced before any
 // handler runs (src/server/validate.ts); what is left here needs the graphs
 // or looks inside JSON: the assistant and its node names, JSON depth and
-// finite numbers, config and command keys, input messages. Every check names
+// finite numbers, keys and bytes per field, config and command keys, input messages. Every check names
 // the field it refuses, in the proto's snake_case path.
 import { coerceMessageLikeToMessage } from "@langchain/core/messages";
 import type { CancelAction, RunCreate } from "../../gen/agentruns/v1/runs_pb.js";
@@ -22,8 +22,39 @@ export const DEFAULT_PAGE_LIMIT = 50;
 const CONFIG_KEYS = new Set(["configurable", "tags", "recursion_limit"]);
 const COMMAND_KEYS = new Set(["resume", "goto", "update"]);
 
-/** Refuses JSON a store or graph should never see: too deep, or non-finite numbers. */
-export function checkJson(field: string, value: JsonValue | undefined, depth = 0): void {
+/**
+ * How much JSON a field may hold, beyond the request's own limit
+ * (`--read-max-bytes`): serialized UTF-8 bytes, and entries (object keys and
+ * array items, at every level), the unit of the synchronous work each read of
+ * the run costs (decoding, Struct conversion). Metadata comes back whole with
+ * every GetRun, so it is small; config holds settings; input, command and
+ * context carry a conversation, so only the request limit bounds their bytes.
+ * docs/security-and-operations.md lists them.
+ */
+export const JSON_LIMITS = {
+  "run.metadata": { bytes: 64 * 1024, entries: 1_000 },
+  "run.config": { bytes: 256 * 1024, entries: 10_000 },
+  "run.input": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
+  "run.command": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
+  "run.context": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
+} as const;
+/** Keys of any one object: no message, state or settings object needs more, and each key is work on every read. */
+export const MAX_OBJECT_KEYS = 10_000;
+
+type JsonField = keyof typeof JSON_LIMITS;
+
+/** Refuses JSON a store or graph should never see: too deep, too many keys, too large, or non-finite numbers. */
+export function checkJson(field: JsonField, value: JsonValue | undefined): void {
+  const { bytes, entries } = JSON_LIMITS[field];
+  // Counting stops at the first entry past the bound, so an oversized field costs no more than an allowed one.
+  const left = { entries };
+  walkJson(field, field, value, 0, left);
+  if (Number.isFinite(bytes) && value !== undefined && Buffer.byteLength(JSON.stringify(value)) > bytes) {
+    throw invalidArgument(field, `larger than ${bytes / 1024} KiB serialized as JSON`);
+  }
+}
+
+function walkJson(root: JsonField, field: string, value: JsonValue | undefined, depth: number, left: { entries: number }): void {
   if (value === null || value === undefined) return;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw invalidArgument(field, "numbers must be finite (no NaN or Infinity)");
@@ -31,14 +62,15 @@ export function checkJson(field: string, value: JsonValue | undefined, depth = 0
   }
   if (typeof value !== "object") return;
   if (depth >= MAX_JSON_DEPTH) throw invalidArgument(field, `nested deeper than ${MAX_JSON_DEPTH} levels`);
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJson(`${field}[${i}]`, v, depth + 1));
-    return;
-  }
-  for (const [key, v] of Object.entries(value)) checkJson(`${field}.${key}`, v, depth + 1);
+  const keys = Array.isArray(value) ? null : Object.keys(value);
+  left.entries -= keys ? keys.length : (value as JsonValue[]).length;
+  if (left.entries < 0) throw invalidArgument(root, `more than ${JSON_LIMITS[root].entries} keys and array items in all`);
+  if (keys && keys.length > MAX_OBJECT_KEYS) throw invalidArgument(field, `more than ${MAX_OBJECT_KEYS} keys in one object`);
+  if (!keys) (value as JsonValue[]).forEach((v, i) => walkJson(root, `${field}[${i}]`, v, depth + 1, left));
+  else for (const key of keys) walkJson(root, `${field}.${key}`, (value as JsonObject)[key], depth + 1, left);
 }
 
-function optionalObject(field: string, value: JsonObject | undefined): JsonObject | null {
+function optionalObject(field: JsonField, value: JsonObject | undefined): JsonObject | null {
   if (value === undefined) return null;
   checkJson(field, value);
   return value;

@@ -8,13 +8,19 @@ export interface RunStore {
   insert(run: RunRecord): Promise<void>;
   get(runId: string): Promise<RunRecord | null>;
   /**
+   * The run if `userId` owns it, else null. The owner is part of the query, so
+   * another user's run is never fetched or decoded: neither its size nor its
+   * content shows in the answer or in how long it takes.
+   */
+  getOwned(runId: string, userId: string): Promise<RunRecord | null>;
+  /**
    * Applies `patch` if the run exists and, when given, its status is one of
    * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`. Returns the updated run, or null when nothing matched. Atomic.
    */
   update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null>;
   delete(runId: string): Promise<void>;
-  /** Runs of a thread in the given statuses, oldest first. */
-  listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]>;
+  /** Runs of a thread in the given statuses, oldest first; the first `limit` of them when given (admission asks for one, not the whole queue). */
+  listByThread(threadId: string, statuses: readonly RunStatus[], limit?: number): Promise<RunRecord[]>;
   /** Running or pending runs whose lease ended before `now`. */
   listExpired(now: Date, limit: number): Promise<RunRecord[]>;
   /** Pending runs created before `before`, oldest first (queued runs whose scheduling may have been lost). */

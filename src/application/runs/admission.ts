@@ -10,6 +10,7 @@ export type Admission =
   /** interrupt / rollback: cancel these runs with `action`, then start the next queued run; enqueue: just queue. */
   | { kind: "queue"; cancel: readonly RunRecord[]; action: CancelActionName | null };
 
+/** `active`: the thread's active runs, or for reject at least one of them if any (it only asks whether there is one), for enqueue none. */
 export function admit(strategy: MultitaskStrategyName, active: readonly RunRecord[], threadHeld: boolean): Admission {
   switch (strategy) {
     case "reject":

@@ -20,6 +20,9 @@ export interface RunsOptions {
   maxActiveRunsPerUser: number;
   /** How long a run rides out a database outage before it fails. */
   storeRetryMs: number;
+  /** JoinRun streams open on this replica, per run and per user; beyond: TooManyJoinersError. */
+  maxJoinersPerRun: number;
+  maxJoinersPerUser: number;
 }
 
 export interface RunsContext {

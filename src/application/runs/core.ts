@@ -9,6 +9,7 @@ import type { RunsContext } from "./context.js";
 import { RunCreator, type RunSpec } from "./create-run.js";
 import { Finisher } from "./finisher.js";
 import { LeaseKeeper } from "./lease-keeper.js";
+import { RunFeeds } from "./run-feed.js";
 import { Scheduler } from "./scheduler.js";
 import { findGap, tailRun, type TailItem } from "./tail.js";
 import { toJson } from "../../runtime/json.js";
@@ -17,6 +18,8 @@ export class RunsCore {
   private readonly creator: RunCreator;
   private readonly canceller: Canceller;
   private readonly leases: LeaseKeeper;
+  /** One store reader per run tailed here, shared by its tails. */
+  readonly feeds: RunFeeds;
   private draining = false;
 
   constructor(private readonly ctx: RunsContext) {
@@ -25,6 +28,7 @@ export class RunsCore {
     this.canceller = new Canceller(ctx, finisher);
     this.creator = new RunCreator(ctx, scheduler, this.canceller);
     this.leases = new LeaseKeeper(ctx, finisher, scheduler);
+    this.feeds = new RunFeeds(ctx);
   }
 
   get activeRunCount(): number {
@@ -45,7 +49,7 @@ export class RunsCore {
   }
 
   tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
-    return tailRun(this.ctx, runId, afterSeq, heartbeatMs, signal);
+    return tailRun(this.ctx, this.feeds, runId, afterSeq, heartbeatMs, signal);
   }
 
   findGap(runId: string, lastEventId: number): Promise<{ firstAvailable: number } | null> {

@@ -55,7 +55,7 @@ export class RunCreator {
     const thread = await stores.threads.ensure(threadId, userId);
     if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
     const run = newRunRecord(spec, threadId, userId);
-    const others = await stores.runs.listByThread(threadId, ACTIVE_STATUSES);
+    const others = await this.activeToConsider(spec.multitaskStrategy, threadId);
     const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
     if (admission.kind === "refuse") throw new ThreadBusyError(threadId);
     // Taken before the run is stored: once stored (pending) it may be started
@@ -74,6 +74,17 @@ export class RunCreator {
       throw error;
     }
     return run;
+  }
+
+  /**
+   * The thread's active runs admission needs, and no more, so a create costs
+   * the same however long the queue: enqueue needs none, reject only whether
+   * there is one; interrupt and rollback cancel them all.
+   */
+  private activeToConsider(strategy: MultitaskStrategyName, threadId: string): Promise<RunRecord[]> {
+    const { runs } = this.ctx.stores;
+    if (strategy === "enqueue") return Promise.resolve([]);
+    return strategy === "reject" ? runs.listByThread(threadId, ACTIVE_STATUSES, 1) : runs.listByThread(threadId, ACTIVE_STATUSES);
   }
 
   private async insertOrRelease(run: RunRecord): Promise<void> {

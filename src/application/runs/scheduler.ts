@@ -26,7 +26,8 @@ export class Scheduler {
   async scheduleNext(threadId: string, seed?: RunEventsSeed): Promise<void> {
     const { stores } = this.ctx;
     for (;;) {
-      const [next] = await stores.runs.listByThread(threadId, ["pending"]);
+      // Only the oldest: reading the whole queue would make every start cost its length.
+      const [next] = await stores.runs.listByThread(threadId, ["pending"], 1);
       if (!next) return;
       if (!(await stores.threads.acquire(threadId, next.runId))) return;
       if (await this.startClaimed(next, seed)) return;

@@ -1,56 +1,46 @@
 // A run's events after a given one, live until its `end`, with a heartbeat
 // whenever nothing was sent for a while. Runs executing here are read from
-// the in-process cache and woken by the bus; others are polled with backoff.
+// the in-process cache and woken by the bus; others through the run's feed
+// (run-feed.ts), one store reader per run shared by all its tails.
 import type { StoredStreamEvent } from "../../domain/events.js";
-import { TERMINAL_STATUSES } from "../../domain/records.js";
 import type { RunsContext } from "./context.js";
+import { TAIL_BATCH, type RunFeeds } from "./run-feed.js";
 
 export type TailItem = { type: "event"; event: StoredStreamEvent } | { type: "heartbeat" };
 
-const TAIL_BATCH = 512;
-
-export async function* tailRun(ctx: RunsContext, runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
-  const { stores, bus, cache, options } = ctx;
-  let after = afterSeq;
-  let lastSent = Date.now();
-  let pollMs = options.pollMinMs;
-  while (!signal.aborted) {
-    const seen = bus.version(runId);
-    const rows = cache.after(runId, after, TAIL_BATCH) ?? (await stores.events.listRunEvents(runId, after, TAIL_BATCH));
-    for (const row of rows) {
-      yield { type: "event", event: row };
-      after = row.seq;
-      if (row.kind === "end") return;
+export async function* tailRun(ctx: RunsContext, feeds: RunFeeds, runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
+  const { bus, cache } = ctx;
+  const feed = feeds.acquire(runId, afterSeq);
+  try {
+    let after = afterSeq;
+    let lastSent = Date.now();
+    while (!signal.aborted) {
+      const seen = bus.version(runId);
+      const fed = feed.version;
+      const cached = cache.after(runId, after, TAIL_BATCH);
+      const rows = cached ?? (await feed.read(after, TAIL_BATCH));
+      for (const row of rows) {
+        yield { type: "event", event: row };
+        after = row.seq;
+        if (row.kind === "end") return;
+      }
+      if (rows.length > 0) {
+        lastSent = Date.now();
+        if (rows.length === TAIL_BATCH) continue;
+      } else if (!cached && feed.ended && after >= feed.head) return;
+      const untilHeartbeat = heartbeatMs - (Date.now() - lastSent);
+      if (untilHeartbeat <= 0) {
+        yield { type: "heartbeat" };
+        lastSent = Date.now();
+        continue;
+      }
+      // Bounded by pollMaxMs, so a tail whose run left the cache (it lingered out) moves on to the feed.
+      if (cached) await bus.wait(runId, seen, Math.min(ctx.options.pollMaxMs, untilHeartbeat), signal);
+      else await feed.wait(fed, untilHeartbeat, signal);
     }
-    if (rows.length > 0) {
-      lastSent = Date.now();
-      pollMs = options.pollMinMs;
-      if (rows.length === TAIL_BATCH) continue;
-    }
-    const untilHeartbeat = heartbeatMs - (Date.now() - lastSent);
-    if (untilHeartbeat <= 0) {
-      yield { type: "heartbeat" };
-      lastSent = Date.now();
-      continue;
-    }
-    const woken = await bus.wait(runId, seen, Math.min(pollMs, untilHeartbeat), signal);
-    if (!woken && !ctx.live.has(runId) && !cache.has(runId)) {
-      pollMs = Math.min(pollMs * 2, options.pollMaxMs);
-      if (await willNeverWrite(ctx, runId, after, rows.length)) return;
-    }
+  } finally {
+    feeds.release(feed);
   }
-}
-
-/**
- * A deleted run (rollback), or a finished one with nothing after `after`,
- * will never write more: the tail stops instead of waiting forever.
- */
-async function willNeverWrite(ctx: RunsContext, runId: string, after: number, justRead: number): Promise<boolean> {
-  const run = await ctx.stores.runs.get(runId);
-  if (!run) return true;
-  if (!TERMINAL_STATUSES.includes(run.status) || justRead > 0) return false;
-  const [later] = await ctx.stores.events.listRunEvents(runId, after, 1);
-  return !later;
 }
 
 /** Where a JoinRun resuming after `lastEventId` really resumes, when that event is no longer this run's. */

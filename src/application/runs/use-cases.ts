@@ -8,6 +8,7 @@ import type { CancelActionName, JsonObject, RunRecord } from "../../domain/recor
 import type { RunsContext } from "./context.js";
 import type { RunsCore } from "./core.js";
 import type { RunSpec } from "./create-run.js";
+import { Joiners } from "./joiners.js";
 import type { TailItem } from "./tail.js";
 
 export interface StartedStream {
@@ -22,10 +23,10 @@ export interface WaitOutcome {
 
 export type RunUseCases = ReturnType<typeof runUseCases>;
 
-/** The caller's run, or RunNotFoundError. */
+/** The caller's run, or RunNotFoundError; the store checks the owner before it reads the run, so another user's costs what a missing one does. */
 async function ownRun(ctx: RunsContext, runId: string, userId: string): Promise<RunRecord> {
-  const run = await ctx.stores.runs.get(runId);
-  if (!run || run.userId !== userId) throw new RunNotFoundError(runId);
+  const run = await ctx.stores.runs.getOwned(runId, userId);
+  if (!run) throw new RunNotFoundError(runId);
   return run;
 }
 
@@ -65,8 +66,22 @@ async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signa
   return { run: finished, values: await core.stateValues(finished) };
 }
 
+/** `events`, counted as one joiner until it ends or the client leaves (a stream aborted before its first read never runs its finally). */
+function joined(events: AsyncGenerator<TailItem>, leave: () => void, signal: AbortSignal): AsyncGenerator<TailItem> {
+  signal.addEventListener("abort", leave, { once: true });
+  return (async function* () {
+    try {
+      yield* events;
+    } finally {
+      signal.removeEventListener("abort", leave);
+      leave();
+    }
+  })();
+}
+
 export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
   const get = (runId: string, userId: string) => ownRun(ctx, runId, userId);
+  const joiners = new Joiners(ctx.options.maxJoinersPerRun, ctx.options.maxJoinersPerUser);
   return {
     /** Creates a run and follows its events from the first. */
     async stream(spec: RunSpec, userId: string, signal: AbortSignal): Promise<StartedStream> {
@@ -93,9 +108,19 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
     /** Re-attaches to the caller's run after `lastEventId`; `gap` says where replay really starts when that event is gone. */
     async join(runId: string, lastEventId: number, userId: string, signal: AbortSignal) {
       const run = await get(runId, userId);
-      const gap = await core.findGap(run.runId, lastEventId);
-      return { run, gap, events: follow(ctx, core, heartbeatMs, run, lastEventId, signal, false) };
+      // Counted after the owner check: another user's run must not show whether its joiners are full.
+      const leave = joiners.enter(run.runId, userId);
+      try {
+        const gap = await core.findGap(run.runId, lastEventId);
+        return { run, gap, events: joined(follow(ctx, core, heartbeatMs, run, lastEventId, signal, false), leave, signal) };
+      } catch (error) {
+        leave();
+        throw error;
+      }
     },
+
+    /** Open JoinRun streams on this replica, of a run or of a user. */
+    joiners: (scope: "run" | "user", id: string) => joiners.count(scope, id),
 
     async listMessages(runId: string, query: MessagePageQuery, userId: string): Promise<MessagePage> {
       const run = await get(runId, userId);

@@ -62,6 +62,11 @@ export class MemoryRunStore implements RunStore {
     return run ? { ...run } : null;
   }
 
+  async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    return run && run.userId === userId ? { ...run } : null;
+  }
+
   async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
     if (!run) return null;
@@ -81,13 +86,17 @@ export class MemoryRunStore implements RunStore {
     this.byThread.get(run.threadId)?.delete(runId);
   }
 
-  async listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]> {
-    const out: RunRecord[] = [];
+  async listByThread(threadId: string, statuses: readonly RunStatus[], limit = Number.POSITIVE_INFINITY): Promise<RunRecord[]> {
+    const found: RunRecord[] = [];
     for (const id of this.byThread.get(threadId) ?? []) {
       const run = this.runs.get(id);
-      if (run && statuses.includes(run.status)) out.push({ ...run });
+      if (run && statuses.includes(run.status)) found.push(run);
     }
-    return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    // Only what is returned is copied (a create asks for one run of a thread that may have thousands queued);
+    // for one, the oldest is picked without sorting (the first inserted of equals, as the stable sort would).
+    const oldest = limit === 1 ? found.reduce<RunRecord[]>((min, run) => (min[0] && min[0].createdAt <= run.createdAt ? min : [run]), []) : null;
+    const picked = oldest ?? found.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).slice(0, limit);
+    return picked.map((run) => ({ ...run }));
   }
 
   /** Copies of the first `limit` runs that `keep` accepts, in insertion order. */

@@ -103,6 +103,12 @@ export class MongoRunStore implements RunStore {
     return doc ? fromRunDoc(doc) : null;
   }
 
+  /** The owner in the filter: another user's document never leaves the database, so it is never parsed. */
+  async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
+    const doc = await this.runs.findOne({ _id: String(runId), user_id: String(userId) });
+    return doc ? fromRunDoc(doc) : null;
+  }
+
   async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const set: Partial<RunDoc> = {};
     for (const [key, value] of Object.entries(patch)) {
@@ -121,12 +127,12 @@ export class MongoRunStore implements RunStore {
     await this.runs.deleteOne({ _id: String(runId) });
   }
 
-  async listByThread(threadId: string, statuses: readonly RunStatus[]): Promise<RunRecord[]> {
-    const docs = await this.runs
+  async listByThread(threadId: string, statuses: readonly RunStatus[], limit?: number): Promise<RunRecord[]> {
+    const cursor = this.runs
       .find({ thread_id: threadId, status: { $in: [...statuses] } })
       .sort({ created_at: 1 })
-      .hint(INDEXES.runsByThread.name)
-      .toArray();
+      .hint(INDEXES.runsByThread.name);
+    const docs = await (limit === undefined ? cursor : cursor.limit(limit)).toArray();
     return docs.map(fromRunDoc);
   }
 
