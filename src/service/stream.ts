@@ -9,16 +9,17 @@ import type { ServiceDeps } from "./deps.js";
 
 export type StreamPayload = { case: "event"; value: RunEvent } | { case: "heartbeat"; value: Heartbeat };
 
-export async function* streamPayloads(deps: ServiceDeps, items: AsyncIterable<TailItem>): AsyncGenerator<StreamPayload> {
+/** The responses of StreamRun and JoinRun (both are `{ payload }`), for the handler to `yield*`. */
+export async function* streamPayloads(deps: ServiceDeps, items: AsyncIterable<TailItem>): AsyncGenerator<{ payload: StreamPayload }> {
   deps.streams.open++;
   try {
     for await (const item of items) {
       if (item.type === "heartbeat") {
-        yield { case: "heartbeat", value: create(HeartbeatSchema, { time: timestampNow() }) };
+        yield { payload: { case: "heartbeat", value: create(HeartbeatSchema, { time: timestampNow() }) } };
         continue;
       }
       deps.eventsSent?.inc();
-      yield { case: "event", value: eventToProto(item.event) };
+      yield { payload: { case: "event", value: eventToProto(item.event) } };
     }
   } finally {
     deps.streams.open--;

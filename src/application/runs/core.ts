@@ -11,7 +11,7 @@ import { Finisher } from "./finisher.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { RunFeeds } from "./run-feed.js";
 import { Scheduler } from "./scheduler.js";
-import { findGap, tailRun, type TailItem } from "./tail.js";
+import { findGap, tailRun, type OnTailStopped, type TailItem } from "./tail.js";
 import { toJson } from "../../runtime/json.js";
 
 export class RunsCore {
@@ -48,8 +48,8 @@ export class RunsCore {
     return this.canceller.waitForEnd(runId, signal);
   }
 
-  tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
-    return tailRun(this.ctx, this.feeds, runId, afterSeq, heartbeatMs, signal);
+  tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal, onStopped?: OnTailStopped): AsyncGenerator<TailItem> {
+    return tailRun(this.ctx, this.feeds, { runId, afterSeq, heartbeatMs }, signal, onStopped);
   }
 
   findGap(runId: string, lastEventId: number): Promise<{ firstAvailable: number } | null> {

@@ -8,9 +8,25 @@ import { TAIL_BATCH, type RunFeeds } from "./run-feed.js";
 
 export type TailItem = { type: "event"; event: StoredStreamEvent } | { type: "heartbeat" };
 
-export async function* tailRun(ctx: RunsContext, feeds: RunFeeds, runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal): AsyncGenerator<TailItem> {
+/** Called once a tail that was read from stops: `ended` says whether it delivered the run's `end`. */
+export type OnTailStopped = (ended: boolean) => void | Promise<void>;
+
+/**
+ * The stream of one reader. What happens when it stops (cancel on disconnect,
+ * joiner counts) is a callback rather than another generator around this one:
+ * every generator layer costs each of a burst's events a few microseconds.
+ */
+export async function* tailRun(
+  ctx: RunsContext,
+  feeds: RunFeeds,
+  at: { runId: string; afterSeq: number; heartbeatMs: number },
+  signal: AbortSignal,
+  onStopped?: OnTailStopped,
+): AsyncGenerator<TailItem> {
   const { bus, cache } = ctx;
+  const { runId, afterSeq, heartbeatMs } = at;
   const feed = feeds.acquire(runId, afterSeq);
+  let ended = false;
   try {
     let after = afterSeq;
     let lastSent = Date.now();
@@ -22,7 +38,10 @@ export async function* tailRun(ctx: RunsContext, feeds: RunFeeds, runId: string,
       for (const row of rows) {
         yield { type: "event", event: row };
         after = row.seq;
-        if (row.kind === "end") return;
+        if (row.kind === "end") {
+          ended = true;
+          return;
+        }
       }
       if (rows.length > 0) {
         lastSent = Date.now();
@@ -40,6 +59,7 @@ export async function* tailRun(ctx: RunsContext, feeds: RunFeeds, runId: string,
     }
   } finally {
     feeds.release(feed);
+    await onStopped?.(ended);
   }
 }
 

@@ -41,16 +41,11 @@ async function cancelAbandoned(ctx: RunsContext, core: RunsCore, runId: string):
 }
 
 /** A run's events after `afterSeq`; a reader that leaves before `end` cancels the run if asked to. */
-async function* follow(ctx: RunsContext, core: RunsCore, heartbeatMs: number, run: RunRecord, afterSeq: number, signal: AbortSignal, cancelOnDisconnect: boolean): AsyncGenerator<TailItem> {
-  let ended = false;
-  try {
-    for await (const item of core.tail(run.runId, afterSeq, heartbeatMs, signal)) {
-      if (item.type === "event" && item.event.kind === "end") ended = true;
-      yield item;
-    }
-  } finally {
-    if (!ended && cancelOnDisconnect && signal.aborted) await cancelAbandoned(ctx, core, run.runId);
-  }
+function follow(ctx: RunsContext, core: RunsCore, heartbeatMs: number, run: RunRecord, afterSeq: number, signal: AbortSignal, cancelOnDisconnect: boolean): AsyncGenerator<TailItem> {
+  const onStopped = cancelOnDisconnect
+    ? (ended: boolean) => (!ended && signal.aborted ? cancelAbandoned(ctx, core, run.runId) : undefined)
+    : undefined;
+  return core.tail(run.runId, afterSeq, heartbeatMs, signal, onStopped);
 }
 
 /** Waits for a run to end and reads the thread's values; a waiter that leaves cancels the run if asked to. */
@@ -64,19 +59,6 @@ async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signa
   }
   if (!finished) throw new RunRolledBackError(run.runId);
   return { run: finished, values: await core.stateValues(finished) };
-}
-
-/** `events`, counted as one joiner until it ends or the client leaves (a stream aborted before its first read never runs its finally). */
-function joined(events: AsyncGenerator<TailItem>, leave: () => void, signal: AbortSignal): AsyncGenerator<TailItem> {
-  signal.addEventListener("abort", leave, { once: true });
-  return (async function* () {
-    try {
-      yield* events;
-    } finally {
-      signal.removeEventListener("abort", leave);
-      leave();
-    }
-  })();
 }
 
 export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
@@ -112,7 +94,13 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
       const leave = joiners.enter(run.runId, userId);
       try {
         const gap = await core.findGap(run.runId, lastEventId);
-        return { run, gap, events: joined(follow(ctx, core, heartbeatMs, run, lastEventId, signal, false), leave, signal) };
+        // Counted until the stream stops, or the client leaves (a stream aborted before its first read never starts).
+        signal.addEventListener("abort", leave, { once: true });
+        const stopped = () => {
+          signal.removeEventListener("abort", leave);
+          leave();
+        };
+        return { run, gap, events: core.tail(run.runId, lastEventId, heartbeatMs, signal, stopped) };
       } catch (error) {
         leave();
         throw error;

@@ -16,6 +16,6 @@ export function joinRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["joi
       const value = create(EventGapSchema, { lastEventId: BigInt(lastEventId), firstAvailableEventId: BigInt(gap.firstAvailable) });
       yield { payload: { case: "gap", value } };
     }
-    for await (const payload of streamPayloads(deps, events)) yield { payload };
+    yield* streamPayloads(deps, events);
   };
 }

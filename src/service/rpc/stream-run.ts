@@ -10,6 +10,6 @@ export function streamRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["s
     const spec = parseRunCreate(req.run!, deps.app.graphs);
     const { run, events } = await deps.app.runs.stream(spec, callerOf(ctx).userId, ctx.signal);
     setRunHeaders(ctx, run);
-    for await (const payload of streamPayloads(deps, events)) yield { payload };
+    yield* streamPayloads(deps, events);
   };
 }
