@@ -30,6 +30,7 @@ export interface Config extends ListenOptions {
   streamFlushMs: number;
   authConfigFile: string | null;
   memoryMaxRuns: number;
+  memoryMaxBytes: number; memoryMaxCheckpointsPerThread: number;
 }
 
 interface Setting<T> {
@@ -90,14 +91,8 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     flag: "demo", arg: "", env: "AGENT_RUNS_DEMO", schema: onOff, default: true, switch: true,
     description: "register the built-in `demo` assistant; `--no-demo` or `AGENT_RUNS_DEMO=false` leaves it out",
   },
-  heartbeatMs: {
-    flag: "heartbeat-ms", arg: "N", env: "AGENT_RUNS_HEARTBEAT_MS", schema: integer(10), default: 15_000,
-    description: "idle time before a stream heartbeat",
-  },
-  leaseMs: {
-    flag: "lease-ms", arg: "N", env: "AGENT_RUNS_LEASE_MS", schema: integer(100), default: 10_000,
-    description: "how long a replica's claim on a run lasts unrenewed",
-  },
+  heartbeatMs: { flag: "heartbeat-ms", arg: "N", env: "AGENT_RUNS_HEARTBEAT_MS", schema: integer(10), default: 15_000, description: "idle time before a stream heartbeat" },
+  leaseMs: { flag: "lease-ms", arg: "N", env: "AGENT_RUNS_LEASE_MS", schema: integer(100), default: 10_000, description: "how long a replica's claim on a run lasts unrenewed" },
   storeTimeoutMs: {
     flag: "store-timeout-ms", arg: "N", env: "AGENT_RUNS_STORE_TIMEOUT_MS", schema: integer(100), default: 3_000,
     description: "bound on a database call before `UNAVAILABLE`",
@@ -141,10 +136,14 @@ const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     defaultText: "none: single local user",
     description: "API keys and JWT (see [docs/security-and-operations.md](docs/security-and-operations.md))",
   },
-  memoryMaxRuns: {
-    flag: "memory-max-runs", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_RUNS", schema: integer(1), default: 10_000,
-    description: "memory store: runs kept; the oldest finished are evicted; active runs never are (past the bound: RESOURCE_EXHAUSTED)",
-  },
+  memoryMaxRuns: { flag: "memory-max-runs", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_RUNS", schema: integer(1), default: 10_000,
+    description: "memory store: runs kept; the oldest finished are evicted; active runs never are (past the bound: RESOURCE_EXHAUSTED)" },
+  // 512 MiB: a quarter of the heap Node 24 gives itself on a 4 GiB+ host (2 GiB old space), leaving room for the copies a run's events cost in flight.
+  memoryMaxBytes: { flag: "memory-max-bytes", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_BYTES", schema: integer(1 << 20), default: 512 << 20, defaultText: "`536870912` (512 MiB)",
+    description: "memory store: bytes kept (runs' records, events and messages by JSON length, and checkpoints); the oldest finished runs are evicted; while active runs alone hold it, new runs get RESOURCE_EXHAUSTED" },
+  // 50: twice the checkpoints of a run at LangGraph's default recursion limit (25 steps, 26 checkpoints), so a run's rollback base is always kept.
+  memoryMaxCheckpointsPerThread: { flag: "memory-max-checkpoints-per-thread", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_CHECKPOINTS_PER_THREAD", schema: integer(2), default: 50,
+    description: "memory store: checkpoints a thread keeps (per namespace), the latest always; older ones are dropped, so a thread's history reaches back this far" },
   firstBytesTimeoutMs: bound("firstBytesTimeoutMs", "first-bytes-timeout-ms", "AGENT_RUNS_FIRST_BYTES_TIMEOUT_MS",
     "a new connection that has not sent enough to tell HTTP/2 from HTTP/1.1 by then is closed"),
   headersTimeoutMs: bound("headersTimeoutMs", "headers-timeout-ms", "AGENT_RUNS_HEADERS_TIMEOUT_MS",

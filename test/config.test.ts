@@ -59,6 +59,8 @@ describe("config", () => {
       streamFlushMs: 5_000,
       authConfigFile: null,
       memoryMaxRuns: 10_000,
+      memoryMaxBytes: 512 * 1024 * 1024,
+      memoryMaxCheckpointsPerThread: 50,
       demo: true,
       firstBytesTimeoutMs: 10_000,
       headersTimeoutMs: 30_000,

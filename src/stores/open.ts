@@ -7,7 +7,7 @@ import { BoundedMemorySaver } from "./memory-saver.js";
 import type { Stores } from "./types.js";
 
 export type StoreOptions =
-  | { store: "memory"; memoryMaxRuns: number }
+  | { store: "memory"; memoryMaxRuns: number; memoryMaxBytes: number; memoryMaxCheckpointsPerThread: number }
   | { store: "mongodb"; mongodbUri: string | null; mongodbDatabase: string; storeTimeoutMs: number; storeRetryMs: number };
 
 export async function openStores(options: StoreOptions, logger: Logger): Promise<{ stores: Stores; checkpointer: BaseCheckpointSaver }> {
@@ -23,9 +23,11 @@ export async function openStores(options: StoreOptions, logger: Logger): Promise
     logger.info({ database: options.mongodbDatabase }, "connected to MongoDB; indexes ensured");
     return opened;
   }
-  const checkpointer = new BoundedMemorySaver();
+  const checkpointer = new BoundedMemorySaver({ maxCheckpointsPerThread: options.memoryMaxCheckpointsPerThread });
   const stores = createMemoryStores({
     maxRuns: options.memoryMaxRuns,
+    maxBytes: options.memoryMaxBytes,
+    checkpointBytes: () => checkpointer.bytes,
     onThreadEvicted: (threadId) => void checkpointer.deleteThread(threadId),
   });
   return { stores, checkpointer };

@@ -3,6 +3,7 @@
 import { isStoredMessage, type MessagePage, type MessagePageQuery, type NewEvent, type StoredEvent, type StoredMessage, type StoredStreamEvent } from "../../domain/events.js";
 import { firstAfter } from "../../domain/seq.js";
 import type { EventStore } from "../types.js";
+import { sizeOf } from "./bytes.js";
 
 function pushTo<T>(index: Map<string, T[]>, runId: string, row: T): void {
   let rows = index.get(runId);
@@ -14,6 +15,9 @@ export class MemoryEventStore implements EventStore {
   readonly lastSeq = new Map<string, number>();
   private readonly runEvents = new Map<string, StoredStreamEvent[]>();
   private readonly runMessages = new Map<string, StoredMessage[]>();
+
+  /** `stored`: told each batch's size (JSON length) as it is kept, for the store's byte bound. */
+  constructor(private readonly stored: (runId: string, bytes: number) => void = () => {}) {}
 
   /** Keys among the run's last rows: a retried append only ever repeats the tail. */
   private storedKeys(runId: string, window: number): Set<string> {
@@ -35,6 +39,7 @@ export class MemoryEventStore implements EventStore {
       if (isStoredMessage(row)) pushTo(this.runMessages, runId, row);
       else pushTo(this.runEvents, runId, row);
     }
+    if (stored.length > 0) this.stored(runId, sizeOf(stored));
     return stored;
   }
 

@@ -3,6 +3,7 @@
 import { DuplicateError, StoreFullError } from "../../domain/errors.js";
 import { ACTIVE_STATUSES, type RunRecord, type RunStatus } from "../../domain/records.js";
 import type { RunStore, UserSlot } from "../types.js";
+import { ByteBudget, sizeOf, StoreBytesFullError } from "./bytes.js";
 
 export class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -15,17 +16,24 @@ export class MemoryRunStore implements RunStore {
   /** Each user's active-run slots: the runs holding them (see takeUserSlot). */
   private readonly slots = new Map<string, Map<string, Date>>();
 
-  constructor(private readonly maxRuns: number, private readonly evicted: (run: RunRecord) => void) {}
+  constructor(
+    private readonly maxRuns: number,
+    private readonly evicted: (run: RunRecord) => void,
+    readonly budget: ByteBudget = new ByteBudget(Number.POSITIVE_INFINITY),
+  ) {}
 
-  /** Throws StoreFullError when one more active run would not fit. */
+  /** Throws StoreFullError when one more active run would not fit (by count, or by bytes once finished runs are evicted). */
   admit(): void {
     if (this.active >= this.maxRuns) throw new StoreFullError(this.maxRuns);
+    if (this.budget.over()) this.evictBeyondBound();
+    if (this.budget.over()) throw new StoreBytesFullError(this.budget.max);
   }
 
   async insert(run: RunRecord): Promise<void> {
     if (this.runs.has(run.runId)) throw new DuplicateError("run_id");
     if (ACTIVE_STATUSES.includes(run.status)) this.admit();
     this.runs.set(run.runId, { ...run });
+    this.budget.add(run.runId, sizeOf(run));
     let ids = this.byThread.get(run.threadId);
     if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
     ids.add(run.runId);
@@ -38,17 +46,18 @@ export class MemoryRunStore implements RunStore {
     const wasActive = was !== null && ACTIVE_STATUSES.includes(was);
     if (wasActive) this.active--;
     if (ACTIVE_STATUSES.includes(now)) this.active++;
-    else if ((was === null || wasActive) && Number.isFinite(this.maxRuns)) this.finished.push(runId);
+    else if ((was === null || wasActive) && (Number.isFinite(this.maxRuns) || Number.isFinite(this.budget.max))) this.finished.push(runId);
   }
 
-  /** Active runs never exceed maxRuns (admit), so finished ones always suffice to get back to the bound. */
+  /** Active runs never exceed maxRuns (admit), so finished ones always suffice to get back to the count bound; bytes may stay over it (admit refuses then). */
   private evictBeyondBound(): void {
-    while (this.runs.size > this.maxRuns && this.head < this.finished.length) {
+    while ((this.runs.size > this.maxRuns || this.budget.over()) && this.head < this.finished.length) {
       const run = this.runs.get(this.finished[this.head++]!);
       // Deleted since, or active again (it is queued anew when it finishes).
       if (!run || ACTIVE_STATUSES.includes(run.status)) continue;
       this.runs.delete(run.runId);
       this.byThread.get(run.threadId)?.delete(run.runId);
+      this.budget.drop(run.runId);
       this.evicted(run);
     }
     if (this.head > 4096 && this.head * 2 > this.finished.length) {
@@ -84,6 +93,7 @@ export class MemoryRunStore implements RunStore {
     if (ACTIVE_STATUSES.includes(run.status)) this.active--;
     this.runs.delete(runId);
     this.byThread.get(run.threadId)?.delete(runId);
+    this.budget.drop(runId);
   }
 
   async listByThread(threadId: string, statuses: readonly RunStatus[], limit = Number.POSITIVE_INFINITY): Promise<RunRecord[]> {
