@@ -54,6 +54,7 @@ export const S = QUICK
       mongo: { wait: { warmupMs: 300, durationMs: 1000 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
       compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
+      hardening: { events: 10_000, warmup: 0, cancelRuns: 3, fullRuns: 1, sigtermRuns: 1, sigtermIdle: false, watchers: [1, 100], watchMs: 500, mongo: false },
     }
   : {
       wait: { warmupMs: 1000, durationMs: 2500 },
@@ -68,6 +69,8 @@ export const S = QUICK
       mongo: { wait: { warmupMs: 1000, durationMs: 2000 }, events: 10_000, seed: [10_000, 100_000], seedChunk: 10_000, listReps: 100 },
       anchors: { warmupMs: 1000, durationMs: { 1: 5000, 16: 4000, 64: 4000 } as Record<number, number>, streamReps: 6 },
       compare: { wait: { warmupMs: 1000, durationMs: 2500 }, serial: { warmupMs: 500, durationMs: 2500 }, streamTiming: { reps: 50, warmup: 5 } },
+      /** Section 9 (issue 15): bursts of `events` custom events; Health watchers per window; mongo: the Watch windows again on MongoDB, counting pings. */
+      hardening: { events: 10_000, warmup: 3, cancelRuns: 20, fullRuns: 5, sigtermRuns: 5, sigtermIdle: true, watchers: [0, 1, 1_000], watchMs: 10_000, mongo: true },
     };
 
 /**

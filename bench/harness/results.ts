@@ -2,6 +2,7 @@
 // and the lookups the report shares.
 import { median, type LoopResult, type SeedResult, type StreamEventsResult, type StreamTimingResult } from "../lib.js";
 import type { ProfileSummary } from "../profile.js";
+import type { HardeningResults } from "../sections/hardening.js";
 
 /** One measured loop, with the server's CPU over it (cores; null without a server). */
 export type Sample = LoopResult & { serverCpu: number | null };
@@ -166,6 +167,8 @@ export const R = {
     order: string[];
     rounds: Array<{ round: number; side: string; metrics: Record<string, number> }>;
   },
+  /** Section 9: issue 15's cancellation, SIGTERM and Health Watch figures (sections/hardening.ts). */
+  hardening: null as null | HardeningResults,
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

@@ -18,6 +18,8 @@ interface ProbeReading {
 
 export class Server {
   private probeSeq = 0;
+  /** Called with each chunk of the server's stdout after it started listening (its log lines, split anywhere). */
+  readonly stdoutListeners = new Set<(chunk: string) => void>();
   constructor(
     readonly name: string,
     readonly child: ChildProcess,
@@ -108,9 +110,14 @@ export async function startNodeServer(name: string, script: string, args: string
   const url = await listeningUrl(name, child, output);
   // Keep draining its output; keep the tail for error reports.
   child.stdout!.removeAllListeners("data");
-  child.stdout!.on("data", (chunk: Buffer) => (output.text = (output.text + chunk.toString("utf8")).slice(-8000)));
   const plain = /plain-h2 (http:\/\/[^"\s]+)/.exec(output.text);
-  return new Server(name, child, url, probeFile, plain ? plain[1]! : null);
+  const server = new Server(name, child, url, probeFile, plain ? plain[1]! : null);
+  child.stdout!.on("data", (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    output.text = (output.text + text).slice(-8000);
+    for (const listener of server.stdoutListeners) listener(text);
+  });
+  return server;
 }
 
 /** agent-runs from `root` (default: this repository), with that checkout's own bench/langgraph.json. */

@@ -6,6 +6,7 @@ import { R } from "../harness/results.js";
 import { anchorsHeadline, anchorsReport } from "../sections/anchors.js";
 import { ceilingsHeadline, ceilingsReport } from "../sections/ceilings.js";
 import { compareReport } from "../sections/compare-report.js";
+import { hardeningHeadline, hardeningReport } from "../sections/hardening.js";
 import { eventsFigures, eventsHeadline, eventsReport } from "../sections/events.js";
 import { memoryFigures, memoryHeadline, memoryReport } from "../sections/memory.js";
 import { mongoFigures, mongoHeadline, mongoReport } from "../sections/mongo.js";
@@ -32,6 +33,7 @@ function headline(): string[] {
     ...eventsHeadline(),
     ...memoryHeadline(),
     ...mongoHeadline(),
+    ...hardeningHeadline(),
     ...errorsHeadline(),
     ``,
   ];
@@ -58,6 +60,7 @@ export function report(figures: string[], durationSec: number): string {
     ...mongoReport(figures),
     ...profileReport(),
     ...history(),
+    ...hardeningReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),
