@@ -61,8 +61,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const replicaId = randomUUID();
   const { stores, checkpointer } = await openStores(config.store === "mongodb" ? { ...config, store: "mongodb" } : { ...config, store: "memory" }, logger);
   const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined, { demo: config.demo });
-  const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs, maxJoinersPerRun, maxJoinersPerUser } = config;
-  const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, maxJoinersPerRun, maxJoinersPerUser };
+  const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds } = config;
+  const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds };
   const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs });
   const deps: ServiceDeps = { app: application, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;

@@ -56,6 +56,7 @@ describe("config", () => {
       maxJoinersPerRun: 1_000,
       maxJoinersPerUser: 100,
       drainMs: 10_000,
+      runTimeoutSeconds: 3_600,
       streamFlushMs: 5_000,
       authConfigFile: null,
       memoryMaxRuns: 10_000,

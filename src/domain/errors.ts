@@ -155,6 +155,14 @@ export class RunRolledBackError extends DomainError {
   }
 }
 
+/** The abort reason of a run that exceeded its time limit: it ends RUN_STATUS_TIMEOUT. */
+export class RunTimedOutError extends Error {
+  constructor(readonly seconds: number) {
+    super(`the run exceeded its time limit of ${seconds} s`);
+    this.name = "RunTimeout";
+  }
+}
+
 /** The abort reason of a run stopped by CancelRun, a newer run or the drain. */
 export class RunCancelledError extends DomainError {
   readonly kind = "aborted";

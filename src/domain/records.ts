@@ -29,6 +29,8 @@ export interface RunKwargs {
   checkpointId: string | null;
   streamSubgraphs: boolean;
   onDisconnect: OnDisconnectName;
+  /** The run's time limit once it executes; absent in runs stored before limits existed (the server's default applies). */
+  timeoutSeconds?: number;
 }
 
 export interface RunError {

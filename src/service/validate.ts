@@ -107,6 +107,7 @@ export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog): RunSpe
       checkpointId: run.checkpointId === "" ? null : run.checkpointId,
       streamSubgraphs: run.streamSubgraphs,
       onDisconnect: ON_DISCONNECT.name(run.onDisconnect),
+      ...(run.timeoutSeconds !== undefined && { timeoutSeconds: run.timeoutSeconds }),
     },
   };
 }

@@ -20,6 +20,8 @@ export interface RunsOptions {
   maxActiveRunsPerUser: number;
   /** How long a run rides out a database outage before it fails. */
   storeRetryMs: number;
+  /** A run's time limit when its request names none. */
+  runTimeoutSeconds: number;
   /** JoinRun streams open on this replica, per run and per user; beyond: TooManyJoinersError. */
   maxJoinersPerRun: number;
   maxJoinersPerUser: number;

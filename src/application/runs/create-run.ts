@@ -21,7 +21,8 @@ export interface RunSpec {
   kwargs: RunKwargs;
 }
 
-function newRunRecord(spec: RunSpec, threadId: string, userId: string): RunRecord {
+/** The record of a new run; its time limit is fixed now, so every replica that runs it applies the same one. */
+function newRunRecord(spec: RunSpec, threadId: string, userId: string, defaultTimeoutSeconds: number): RunRecord {
   const now = new Date();
   return {
     runId: randomUUID(),
@@ -31,7 +32,7 @@ function newRunRecord(spec: RunSpec, threadId: string, userId: string): RunRecor
     status: "pending",
     metadata: spec.metadata,
     multitaskStrategy: spec.multitaskStrategy,
-    kwargs: withMessageIds(spec.kwargs),
+    kwargs: { ...withMessageIds(spec.kwargs), timeoutSeconds: spec.kwargs.timeoutSeconds ?? defaultTimeoutSeconds },
     error: null,
     createdAt: now,
     updatedAt: now,
@@ -54,7 +55,7 @@ export class RunCreator {
     const threadId = spec.threadId ?? randomUUID();
     const thread = await stores.threads.ensure(threadId, userId);
     if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
-    const run = newRunRecord(spec, threadId, userId);
+    const run = newRunRecord(spec, threadId, userId, this.ctx.options.runTimeoutSeconds);
     const others = await this.activeToConsider(spec.multitaskStrategy, threadId);
     const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
     if (admission.kind === "refuse") throw new ThreadBusyError(threadId);

@@ -2,7 +2,7 @@
 // messages, the stream parts the client asked for, the messages the nodes
 // return, and its failure. The outcome says how it ended; recording that is
 // the finisher's job.
-import { RunCancelledError } from "../../domain/errors.js";
+import { RunCancelledError, RunTimedOutError } from "../../domain/errors.js";
 import type { RunError, RunStatus } from "../../domain/records.js";
 import { graphCall, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
@@ -35,6 +35,9 @@ export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOu
     (rows) => ctx.cache.add(run.runId, rows),
   );
   let baseCheckpointId: string | null = null;
+  // The time limit counts from here, when the run starts executing (not while it was queued).
+  const limitSeconds = run.kwargs.timeoutSeconds ?? ctx.options.runTimeoutSeconds;
+  const limit = setTimeout(() => abort.abort(new RunTimedOutError(limitSeconds)), limitSeconds * 1000);
   try {
     const registered = ctx.graphs.get(run.assistantId);
     if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
@@ -52,12 +55,13 @@ export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOu
     });
     return { status: "success", error: null, baseCheckpointId, writer };
   } catch (thrown) {
-    if (abort.signal.aborted && abort.signal.reason instanceof RunCancelledError) {
-      return { status: "interrupted", error: null, baseCheckpointId, writer };
-    }
-    const error = describeFailure(abort.signal.aborted ? abort.signal.reason : thrown);
+    const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
+    if (reason instanceof RunCancelledError) return { status: "interrupted", error: null, baseCheckpointId, writer };
+    const error = describeFailure(reason);
     writer.add({ kind: "error", data: error });
-    return { status: "error", error, baseCheckpointId, writer };
+    return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId, writer };
+  } finally {
+    clearTimeout(limit);
   }
 }
 
