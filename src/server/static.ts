@@ -42,6 +42,48 @@ const SECURITY_HEADERS = {
 
 export const NOT_BUILT = "playground not built: run npm run build (or, running from source, npm run build:playground)";
 
+type Send = (status: number, text: string, headers?: Record<string, string>) => void;
+
+/** Streams one file of `root` (the real, symlink-resolved path must stay inside it). */
+async function serveFile(root: string, file: string, req: Req, response: Res, send: Send): Promise<void> {
+  const rootStat = await stat(root).catch(() => null);
+  if (!rootStat?.isDirectory()) return send(404, NOT_BUILT + "\n");
+  // A symlink inside the directory must not lead out of it.
+  const [realRoot, real] = await Promise.all([realpath(root), realpath(file).catch(() => null)]);
+  if (!real || !real.startsWith(realRoot + sep)) return send(404, "not found\n");
+  const info = await stat(real).catch(() => null);
+  if (!info?.isFile()) return send(404, "not found\n");
+  const immutable = file.startsWith(resolve(root, "assets") + sep);
+  response.writeHead(200, {
+    "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
+    "content-length": String(info.size),
+    "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    ...SECURITY_HEADERS,
+  });
+  if (req.method === "HEAD") {
+    response.end();
+    return;
+  }
+  const stream = createReadStream(real);
+  stream.on("error", () => response.destroy());
+  stream.pipe(response as NodeJS.WritableStream);
+}
+
+/** The file a path under `base` names, or an error status: never outside `root`, never a source map. */
+function fileFor(root: string, base: string, path: string): { file: string } | { status: number; text: string } {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(path.slice(base.length));
+  } catch {
+    return { status: 400, text: "bad path\n" };
+  }
+  if (rel === "" || rel.endsWith("/")) rel += "index.html";
+  const file = resolve(root, rel);
+  // Source maps are not served: they would hand out the page's source tree.
+  if (rel.includes("\0") || !file.startsWith(root + sep) || extname(file).toLowerCase() === ".map") return { status: 404, text: "not found\n" };
+  return { file };
+}
+
 /**
  * Returns a handler that answers requests under `prefix` from the files in
  * `dir` and returns true, or returns false for any other path. `prefix` ends
@@ -55,7 +97,7 @@ export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, re
     const path = (req.url ?? "").split("?")[0] ?? "";
     if (path !== bare && !path.startsWith(base)) return false;
     const response = res as Res;
-    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+    const send: Send = (status, text, headers = {}) => {
       response.writeHead(status, { "content-type": "text/plain; charset=utf-8", "content-length": String(Buffer.byteLength(text)), ...headers });
       if (req.method === "HEAD") response.end();
       else response.end(text);
@@ -64,48 +106,15 @@ export function staticFiles(dir: string, prefix = "/playground/"): (req: Req, re
       send(405, "method not allowed\n", { allow: "GET, HEAD" });
       return true;
     }
-    let rel: string;
-    try {
-      rel = decodeURIComponent(path.slice(base.length));
-    } catch {
-      send(400, "bad path\n");
+    const target = fileFor(root, base, path);
+    if ("status" in target) {
+      send(target.status, target.text);
       return true;
     }
-    if (rel === "" || rel.endsWith("/")) rel += "index.html";
-    const file = resolve(root, rel);
-    // Source maps are not served: they would hand out the page's source tree.
-    if (rel.includes("\0") || !file.startsWith(root + sep) || extname(file).toLowerCase() === ".map") {
-      send(404, "not found\n");
-      return true;
-    }
-    void serve(file).catch(() => {
+    void serveFile(root, target.file, req, response, send).catch(() => {
       if (!response.headersSent) send(500, "internal error\n");
       else response.destroy();
     });
     return true;
-
-    async function serve(file: string): Promise<void> {
-      const dirStat = await stat(root).catch(() => null);
-      if (!dirStat?.isDirectory()) return send(404, NOT_BUILT + "\n");
-      // A symlink inside the directory must not lead out of it.
-      const [realRoot, real] = await Promise.all([realpath(root), realpath(file).catch(() => null)]);
-      if (!real || !real.startsWith(realRoot + sep)) return send(404, "not found\n");
-      const info = await stat(real).catch(() => null);
-      if (!info?.isFile()) return send(404, "not found\n");
-      const immutable = file.startsWith(resolve(root, "assets") + sep);
-      response.writeHead(200, {
-        "content-type": TYPES[extname(file).toLowerCase()] ?? "application/octet-stream",
-        "content-length": String(info.size),
-        "cache-control": immutable ? "public, max-age=31536000, immutable" : "no-cache",
-        ...SECURITY_HEADERS,
-      });
-      if (req.method === "HEAD") {
-        response.end();
-        return;
-      }
-      const stream = createReadStream(real);
-      stream.on("error", () => response.destroy());
-      stream.pipe(response as NodeJS.WritableStream);
-    }
   };
 }
