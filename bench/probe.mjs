@@ -2,7 +2,10 @@
 // on SIGUSR2 it reads a command from $BENCH_PROBE_FILE.cmd ("gc": collect
 // garbage first, if node runs with --expose-gc; "mark": just a timestamp) and
 // writes process.memoryUsage() plus a CLOCK_MONOTONIC timestamp (µs, the clock
-// of V8's CPU profiles) to $BENCH_PROBE_FILE. It changes nothing else.
+// of V8's CPU profiles) to $BENCH_PROBE_FILE, with `extra`: what
+// `globalThis.__benchProbeExtra()` returns where another preload defined it
+// (bench/store-probe.mjs: the memory store's counts), else null. It changes
+// nothing else.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 
 const file = process.env.BENCH_PROBE_FILE;
@@ -19,7 +22,8 @@ if (file) {
       globalThis.gc();
     }
     const usage = process.memoryUsage();
-    writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, command, atUs, ...usage }));
+    const extra = typeof globalThis.__benchProbeExtra === "function" ? globalThis.__benchProbeExtra() : null;
+    writeFileSync(`${file}.tmp`, JSON.stringify({ seq: ++seq, command, atUs, ...usage, extra }));
     renameSync(`${file}.tmp`, file);
   });
 }

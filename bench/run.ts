@@ -7,7 +7,7 @@
 //
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
-// hardening, anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// hardening, hardening-bounds, anchors; partial runs write into bench/.out/partial/ unless --out is given).
 // `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
 // checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
@@ -64,7 +64,7 @@ async function measure(): Promise<void> {
   await idleEcho.stop();
   if (want("finished")) await section("memory: finished runs", () => memoryFinished(worker, finishedServer));
   await finishedServer.stop();
-  if (want("hardening")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch", () => hardeningSection());
+  if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
 }

@@ -55,6 +55,13 @@ export const S = QUICK
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
       compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
       hardening: { events: 10_000, warmup: 0, cancelRuns: 3, fullRuns: 1, sigtermRuns: 1, sigtermIdle: false, watchers: [1, 100], watchMs: 500, mongo: false },
+      hardeningBounds: {
+        memory: { runs: 4, inputBytes: 1 << 20, boundsMiB: [32], budgetMs: 15_000 },
+        turns: { turns: 15, probeEvery: 15, budgetMs: 15_000, unbounded: false },
+        notFound: { requests: 20, block: 10, warmup: 5, inputBytes: 2_000_000 },
+        fanOut: { joiners: 50, events: 20, budgetMs: 30_000 },
+        enqueue: { count: 40, block: 10, warmup: 10, budgetMs: 20_000 },
+      },
     }
   : {
       wait: { warmupMs: 1000, durationMs: 2500 },
@@ -71,6 +78,19 @@ export const S = QUICK
       compare: { wait: { warmupMs: 1000, durationMs: 2500 }, serial: { warmupMs: 500, durationMs: 2500 }, streamTiming: { reps: 50, warmup: 5 } },
       /** Section 9 (issue 15): bursts of `events` custom events; Health watchers per window; mongo: the Watch windows again on MongoDB, counting pings. */
       hardening: { events: 10_000, warmup: 3, cancelRuns: 20, fullRuns: 5, sigtermRuns: 5, sigtermIdle: true, watchers: [0, 1, 1_000], watchMs: 10_000, mongo: true },
+      /**
+       * Section 9's bounds part (issue 15 items 4, 12, 13): WaitRuns of a ~1 MiB input at each byte bound; a
+       * thread of `turns` turns (and once with the checkpoint bound out of reach); GetRun NOT_FOUND in
+       * alternating blocks; JoinRuns at once on one finished run of `events` custom events; enqueues on one thread.
+       * Each loop also has a time budget.
+       */
+      hardeningBounds: {
+        memory: { runs: 30, inputBytes: 1 << 20, boundsMiB: [128, 64], budgetMs: 120_000 },
+        turns: { turns: 200, probeEvery: 50, budgetMs: 180_000, unbounded: true },
+        notFound: { requests: 200, block: 50, warmup: 100, inputBytes: 2_000_000 },
+        fanOut: { joiners: 2_000, events: 100, budgetMs: 180_000 },
+        enqueue: { count: 1_000, block: 100, warmup: 100, budgetMs: 100_000 },
+      },
     };
 
 /**

@@ -3,6 +3,7 @@
 import { median, type LoopResult, type SeedResult, type StreamEventsResult, type StreamTimingResult } from "../lib.js";
 import type { ProfileSummary } from "../profile.js";
 import type { HardeningResults } from "../sections/hardening.js";
+import type { BoundsResults } from "../sections/hardening-client.js";
 
 /** One measured loop, with the server's CPU over it (cores; null without a server). */
 export type Sample = LoopResult & { serverCpu: number | null };
@@ -169,6 +170,8 @@ export const R = {
   },
   /** Section 9: issue 15's cancellation, SIGTERM and Health Watch figures (sections/hardening.ts). */
   hardening: null as null | HardeningResults,
+  /** Section 9's bounds part: issue 15 items 4, 12 and 13 (sections/hardening-bounds.ts, hardening-fanout.ts). */
+  hardeningBounds: null as null | BoundsResults,
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

@@ -6,7 +6,7 @@ import { SERVICE_NODE_FLAGS, sleep } from "../lib.js";
 import { BENCH, ROOT, SCRATCH } from "./config.js";
 import { children, groupCpuSeconds, statusKb, stopChild } from "./processes.js";
 
-interface ProbeReading {
+export interface ProbeReading {
   seq: number;
   atUs: number;
   rss: number;
@@ -14,6 +14,8 @@ interface ProbeReading {
   heapTotal: number;
   external: number;
   arrayBuffers: number;
+  /** What a second preload adds (bench/store-probe.mjs: the memory store's counts); null without one. */
+  extra?: Record<string, number | null> | null;
 }
 
 export class Server {
