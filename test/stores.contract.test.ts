@@ -1,25 +1,15 @@
 // One contract for every store: the memory store and the MongoDB store (over
 // a real MongoDB-wire server) must both pass it unchanged.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { createMemoryStores } from "../src/stores/memory/index.js";
-import { openMongoStores } from "../src/stores/mongo/index.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DuplicateError } from "../src/domain/errors.js";
 import type { RunRecord } from "../src/domain/records.js";
 import type { Stores } from "../src/stores/types.js";
+import { createMemoryStores } from "../src/stores/memory/index.js";
+import { storeFactories } from "./helpers/store-factories.js";
 import { newRun } from "./helpers/records.js";
 
-const factories: Array<[string, () => Promise<Stores>]> = [
-  ["memory", async () => createMemoryStores()],
-  [
-    "mongodb",
-    async () => {
-      const uri = inject("mongodbUri");
-      const { stores } = await openMongoStores({ uri, database: `contract_${randomUUID().slice(0, 8)}`, timeoutMs: 5000 });
-      return stores;
-    },
-  ],
-];
+const factories = storeFactories("contract");
 
 describe.each(factories)("%s store", (_name, factory) => {
   let stores: Stores;

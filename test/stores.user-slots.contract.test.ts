@@ -2,22 +2,11 @@
 // against both stores as in stores.contract.test.ts (kept apart so neither file
 // outgrows the length rule): taking a slot is atomic, freeing one idempotent.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createMemoryStores } from "../src/stores/memory/index.js";
-import { openMongoStores } from "../src/stores/mongo/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stores } from "../src/stores/types.js";
+import { storeFactories } from "./helpers/store-factories.js";
 
-const factories: Array<[string, () => Promise<Stores>]> = [
-  ["memory", async () => createMemoryStores()],
-  [
-    "mongodb",
-    async () => {
-      const uri = inject("mongodbUri");
-      const { stores } = await openMongoStores({ uri, database: `slots_${randomUUID().slice(0, 8)}`, timeoutMs: 5000 });
-      return stores;
-    },
-  ],
-];
+const factories = storeFactories("slots");
 
 describe.each(factories)("%s store", (_name, factory) => {
   let stores: Stores;
