@@ -235,8 +235,8 @@ describe("limits", () => {
     try {
       const slow = () => limited.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("s"), context: { delay_ms: 300 } } });
       const first = [slow(), slow()];
-      // Both are created (and count against the limit) before the third asks.
-      await expect.poll(() => limited.server.app.stores.runs.countActiveByUser("local")).toBe(2);
+      // Both hold a slot (they count against the limit) before the third asks.
+      await expect.poll(() => limited.server.app.stores.runs.userSlots("local").then((slots) => slots.length)).toBe(2);
       expect(await code(slow())).toBe(Code.ResourceExhausted);
       await Promise.all(first);
       expect(await code(slow())).toBe("ok");

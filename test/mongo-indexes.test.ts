@@ -85,7 +85,6 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("runs.listByThread limit", () => stores.runs.listByThread(run.threadId, ["pending"], 1));
   await labelled("runs.listExpired", () => stores.runs.listExpired(now, 10));
   await labelled("runs.listPendingBefore", () => stores.runs.listPendingBefore(now, 10));
-  await labelled("runs.countActiveByUser", () => stores.runs.countActiveByUser(run.userId));
   await labelled("events.append", () => stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: "m1", type: "human" } }]));
   await labelled("events.listRunEvents", () => stores.events.listRunEvents(run.runId, 0, 10));
   await labelled("events.pageMessages after", () => stores.events.pageMessages(run.runId, { limit: 10, afterSeq: 0 }));

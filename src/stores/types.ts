@@ -25,8 +25,6 @@ export interface RunStore {
   listExpired(now: Date, limit: number): Promise<RunRecord[]>;
   /** Pending runs created before `before`, oldest first (queued runs whose scheduling may have been lost). */
   listPendingBefore(before: Date, limit: number): Promise<RunRecord[]>;
-  /** Count of a user's pending or running runs. */
-  countActiveByUser(userId: string): Promise<number>;
   /**
    * Gives `runId` one of `userId`'s `limit` active-run slots; false when all
    * are held. Atomic: of any number of racing callers at most `limit` hold one.

@@ -143,11 +143,5 @@ export class MemoryRunStore implements RunStore {
   async userSlots(userId: string): Promise<UserSlot[]> {
     return [...(this.slots.get(userId) ?? [])].map(([runId, takenAt]) => ({ runId, takenAt }));
   }
-
-  async countActiveByUser(userId: string): Promise<number> {
-    let n = 0;
-    for (const run of this.runs.values()) if (run.userId === userId && ACTIVE_STATUSES.includes(run.status)) n++;
-    return n;
-  }
 }
 

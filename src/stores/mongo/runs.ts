@@ -180,9 +180,5 @@ export class MongoRunStore implements RunStore {
     const doc = await this.slots.findOne({ _id: String(userId) });
     return (doc?.runs ?? []).map((slot) => ({ runId: slot.run_id, takenAt: slot.taken_at }));
   }
-
-  async countActiveByUser(userId: string): Promise<number> {
-    return this.runs.countDocuments({ user_id: userId, status: { $in: [...ACTIVE_STATUSES] } }, { hint: INDEXES.runsByUser.name });
-  }
 }
 
