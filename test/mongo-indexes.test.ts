@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CommandStartedEvent, MongoClient } from "mongodb";
-import { openMongoStores } from "../src/stores/mongo/index.js";
+import { readFile } from "node:fs/promises";
+import { INDEXES, openMongoStores } from "../src/stores/mongo/index.js";
 import type { Stores } from "../src/stores/types.js";
 import { newRun } from "./helpers/records.js";
 
@@ -124,5 +125,12 @@ describe("MongoDB store indexes", () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it("are the ones the README's collection table lists", async () => {
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("| collection | holds |"), readme.indexOf("Only what every deployment guarantees"));
+    const listed = [...table.matchAll(/`([a-z_]+)` \(/g)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.values(INDEXES).map((i) => i.name).sort());
   });
 });
