@@ -7,7 +7,9 @@ import { create, toBinary, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
+  AwaitRunRequestSchema,
   CancelRunRequestSchema,
+  CreateRunRequestSchema,
   CreateRunFeedbackRequestSchema,
   DeleteRunFeedbackRequestSchema,
   GetRunRequestSchema,
@@ -133,6 +135,8 @@ const requests: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     { requiredKeys: [] },
   ),
   DeleteRunFeedback: fc.record({ run_id: runId, feedback_id: fc.oneof(hostileString, fc.uuid()) }, { requiredKeys: [] }),
+  CreateRun: fc.record({ run: fc.oneof(runCreate, wrongType) }, { requiredKeys: [] }),
+  AwaitRun: fc.record({ run_id: runId }, { requiredKeys: [] }),
 };
 
 const STREAMING = new Set(["StreamRun", "JoinRun"]);
@@ -187,6 +191,8 @@ const SCHEMAS: Record<string, DescMessage> = {
   ListRunFeedback: ListRunFeedbackRequestSchema,
   CreateRunFeedback: CreateRunFeedbackRequestSchema,
   DeleteRunFeedback: DeleteRunFeedbackRequestSchema,
+  CreateRun: CreateRunRequestSchema,
+  AwaitRun: AwaitRunRequestSchema,
 };
 
 /** Random bytes as a binary Connect body: garbage the protobuf parser must refuse cleanly. */
@@ -231,6 +237,12 @@ async function sendGrpc(method: string, message: Record<string, unknown>): Promi
 function proper(code: string): boolean {
   return code === "ok" || code === "skip" || code === "canceled" || code === "undecodable" || PROPER.has(code);
 }
+
+it("covers every RunsService method", () => {
+  const methods = Object.values(RunsService.method).map((m) => m.name).sort();
+  expect(Object.keys(requests).sort()).toEqual(methods);
+  expect(Object.keys(SCHEMAS).sort()).toEqual(methods);
+});
 
 describe.each(Object.keys(requests))("%s under hostile input", { timeout: 120_000 }, (method) => {
   it("Connect JSON: every answer is a proper status", async () => {

@@ -35,6 +35,8 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map([
     listRunFeedback: "runs:read",
     createRunFeedback: "feedback:write",
     deleteRunFeedback: "feedback:write",
+    createRun: "runs:create",
+    awaitRun: "runs:read",
   }),
   ...entries(Health, { check: "public", watch: "public", list: "public" }),
   ...entries(ServerReflection, { serverReflectionInfo: "public" }),

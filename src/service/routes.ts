@@ -3,7 +3,9 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
 import type { ServiceDeps } from "./deps.js";
+import { awaitRun } from "./rpc/await-run.js";
 import { cancelRun } from "./rpc/cancel-run.js";
+import { createRun } from "./rpc/create-run.js";
 import { createRunFeedback } from "./rpc/create-run-feedback.js";
 import { deleteRunFeedback } from "./rpc/delete-run-feedback.js";
 import { getRun } from "./rpc/get-run.js";
@@ -25,5 +27,7 @@ export function runsRoutes(deps: ServiceDeps) {
       listRunFeedback: listRunFeedback(deps),
       createRunFeedback: createRunFeedback(deps),
       deleteRunFeedback: deleteRunFeedback(deps),
+      createRun: createRun(deps),
+      awaitRun: awaitRun(deps),
     });
 }

@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file agentruns/v1/runs.proto.
  */
 export const file_agentruns_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIvMFCglSdW5DcmVhdGUSNgoMYXNzaXN0YW50X2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIvCgl0aHJlYWRfaWQYAiABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXswLDY0fSQSJgoFaW5wdXQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbW1hbmQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EkAKC3N0cmVhbV9tb2RlGAggAygOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGVCEbpIDpIBCxAHIgeCAQQQASAAEkUKEm11bHRpdGFza19zdHJhdGVneRgJIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneUIIukgFggECEAESOwoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3RCCLpIBYIBAhABEiwKEGludGVycnVwdF9iZWZvcmUYCyADKAlCErpID5IBDBCAAiIHcgUQARiAARIrCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAlCErpID5IBDBCAAiIHcgUQARiAARIzCg1jaGVja3BvaW50X2lkGA0gASgJQhy6SBlyFzIVXlswLTlBLVphLXotXXswLDEyOH0kEhgKEHN0cmVhbV9zdWJncmFwaHMYDiABKAgSKQoPdGltZW91dF9zZWNvbmRzGA8gASgFQgu6SAgaBhiA9SQoAUgAiAEBQhIKEF90aW1lb3V0X3NlY29uZHMi6QIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzEikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI7ChJtdWx0aXRhc2tfc3RyYXRlZ3kYBiABKA4yHy5hZ2VudHJ1bnMudjEuTXVsdGl0YXNrU3RyYXRlZ3kSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVlcnJvchgJIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvchIPCgd1c2VyX2lkGAogASgJIikKCFJ1bkVycm9yEgwKBG5hbWUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJGCgtSdW5NZXRhZGF0YRIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCSJtCgpTdHJlYW1QYXJ0EiYKBG1vZGUYASABKA4yGC5hZ2VudHJ1bnMudjEuU3RyZWFtTW9kZRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhEKCW5hbWVzcGFjZRgDIAMoCSIxCgZSdW5FbmQSJwoGc3RhdHVzGAEgASgOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1cyLLAQoIUnVuRXZlbnQSEAoIZXZlbnRfaWQYASABKAMSLQoIbWV0YWRhdGEYAiABKAsyGS5hZ2VudHJ1bnMudjEuUnVuTWV0YWRhdGFIABIoCgRwYXJ0GAMgASgLMhguYWdlbnRydW5zLnYxLlN0cmVhbVBhcnRIABInCgVlcnJvchgEIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvckgAEiMKA2VuZBgFIAEoCzIULmFnZW50cnVucy52MS5SdW5FbmRIAEIGCgRraW5kIjUKCUhlYXJ0YmVhdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCghFdmVudEdhcBIVCg1sYXN0X2V2ZW50X2lkGAEgASgDEiAKGGZpcnN0X2F2YWlsYWJsZV9ldmVudF9pZBgCIAEoAyJAChBTdHJlYW1SdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASJ1ChFTdHJlYW1SdW5SZXNwb25zZRInCgVldmVudBgBIAEoCzIWLmFnZW50cnVucy52MS5SdW5FdmVudEgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmFnZW50cnVucy52MS5IZWFydGJlYXRIAEIJCgdwYXlsb2FkIj4KDldhaXRSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASKBAQoPV2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJBCg1HZXRSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiMAoOR2V0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biKIAQoQQ2FuY2VsUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEjQKBmFjdGlvbhgCIAEoDjIaLmFnZW50cnVucy52MS5DYW5jZWxBY3Rpb25CCLpIBYIBAhABEgwKBHdhaXQYAyABKAgiMwoRQ2FuY2VsUnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biJ5Cg5Kb2luUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEiMKDWxhc3RfZXZlbnRfaWQYAiABKANCB7pIBCICKABIAIgBAUIQCg5fbGFzdF9ldmVudF9pZCKaAQoPSm9pblJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAEiUKA2dhcBgDIAEoCzIWLmFnZW50cnVucy52MS5FdmVudEdhcEgAQgkKB3BheWxvYWQilwEKClJ1bk1lc3NhZ2USCwoDc2VxGAEgASgDEg4KBnJ1bl9pZBgCIAEoCRIRCgl0aHJlYWRfaWQYAyABKAkSKAoHbWVzc2FnZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItQBChZMaXN0UnVuTWVzc2FnZXNSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSHgoFbGltaXQYAiABKAVCCrpIBxoFGMgBKAFIAIgBARIgCgpiZWZvcmVfc2VxGAMgASgDQge6SAQiAigBSAGIAQESHwoJYWZ0ZXJfc2VxGAQgASgDQge6SAQiAigBSAKIAQFCCAoGX2xpbWl0Qg0KC19iZWZvcmVfc2VxQgwKCl9hZnRlcl9zZXEiVwoXTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2USKgoIbWVzc2FnZXMYASADKAsyGC5hZ2VudHJ1bnMudjEuUnVuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCK5AQoIRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSDgoGcmF0aW5nGAYgASgFEg8KB2NvbW1lbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFkxpc3RSdW5GZWVkYmFja1JlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJCJDChdMaXN0UnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAMoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayK+AQoYQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIgoGcmF0aW5nGAIgASgFQhK6SA8aDTABMP///////////wESGQoHY29tbWVudBgDIAEoCUIIukgFcgMYgCASMQoKbWVzc2FnZV9pZBgEIAEoCUIdukgachgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiRQoZQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAEoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayKDAQoYRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNQoLZmVlZGJhY2tfaWQYAiABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhsKGURlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2Uq1wEKClN0cmVhbU1vZGUSGwoXU1RSRUFNX01PREVfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fTU9ERV9WQUxVRVMQARIXChNTVFJFQU1fTU9ERV9VUERBVEVTEAISGAoUU1RSRUFNX01PREVfTUVTU0FHRVMQAxIWChJTVFJFQU1fTU9ERV9DVVNUT00QBBIVChFTVFJFQU1fTU9ERV9ERUJVRxAFEhUKEVNUUkVBTV9NT0RFX1RBU0tTEAYSGwoXU1RSRUFNX01PREVfQ0hFQ0tQT0lOVFMQByq5AQoRTXVsdGl0YXNrU3RyYXRlZ3kSIgoeTVVMVElUQVNLX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASHQoZTVVMVElUQVNLX1NUUkFURUdZX1JFSkVDVBABEiAKHE1VTFRJVEFTS19TVFJBVEVHWV9JTlRFUlJVUFQQAhIfChtNVUxUSVRBU0tfU1RSQVRFR1lfUk9MTEJBQ0sQAxIeChpNVUxUSVRBU0tfU1RSQVRFR1lfRU5RVUVVRRAEKmMKDE9uRGlzY29ubmVjdBIdChlPTl9ESVNDT05ORUNUX1VOU1BFQ0lGSUVEEAASGAoUT05fRElTQ09OTkVDVF9DQU5DRUwQARIaChZPTl9ESVNDT05ORUNUX0NPTlRJTlVFEAIquQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19QRU5ESU5HEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISFgoSUlVOX1NUQVRVU19TVUNDRVNTEAMSFAoQUlVOX1NUQVRVU19FUlJPUhAEEhoKFlJVTl9TVEFUVVNfSU5URVJSVVBURUQQBRIWChJSVU5fU1RBVFVTX1RJTUVPVVQQBipmCgxDYW5jZWxBY3Rpb24SHQoZQ0FOQ0VMX0FDVElPTl9VTlNQRUNJRklFRBAAEhsKF0NBTkNFTF9BQ1RJT05fSU5URVJSVVBUEAESGgoWQ0FOQ0VMX0FDVElPTl9ST0xMQkFDSxACMp0GCgtSdW5zU2VydmljZRJOCglTdHJlYW1SdW4SHi5hZ2VudHJ1bnMudjEuU3RyZWFtUnVuUmVxdWVzdBofLmFnZW50cnVucy52MS5TdHJlYW1SdW5SZXNwb25zZTABEkYKB1dhaXRSdW4SHC5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlcXVlc3QaHS5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlc3BvbnNlEkgKBkdldFJ1bhIbLmFnZW50cnVucy52MS5HZXRSdW5SZXF1ZXN0GhwuYWdlbnRydW5zLnYxLkdldFJ1blJlc3BvbnNlIgOQAgESTAoJQ2FuY2VsUnVuEh4uYWdlbnRydW5zLnYxLkNhbmNlbFJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ2FuY2VsUnVuUmVzcG9uc2USSAoHSm9pblJ1bhIcLmFnZW50cnVucy52MS5Kb2luUnVuUmVxdWVzdBodLmFnZW50cnVucy52MS5Kb2luUnVuUmVzcG9uc2UwARJjCg9MaXN0UnVuTWVzc2FnZXMSJC5hZ2VudHJ1bnMudjEuTGlzdFJ1bk1lc3NhZ2VzUmVxdWVzdBolLmFnZW50cnVucy52MS5MaXN0UnVuTWVzc2FnZXNSZXNwb25zZSIDkAIBEmMKD0xpc3RSdW5GZWVkYmFjaxIkLmFnZW50cnVucy52MS5MaXN0UnVuRmVlZGJhY2tSZXF1ZXN0GiUuYWdlbnRydW5zLnYxLkxpc3RSdW5GZWVkYmFja1Jlc3BvbnNlIgOQAgESZAoRQ3JlYXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkNyZWF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USZAoRRGVsZXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkRlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIvMFCglSdW5DcmVhdGUSNgoMYXNzaXN0YW50X2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIvCgl0aHJlYWRfaWQYAiABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXswLDY0fSQSJgoFaW5wdXQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbW1hbmQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EkAKC3N0cmVhbV9tb2RlGAggAygOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGVCEbpIDpIBCxAHIgeCAQQQASAAEkUKEm11bHRpdGFza19zdHJhdGVneRgJIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneUIIukgFggECEAESOwoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3RCCLpIBYIBAhABEiwKEGludGVycnVwdF9iZWZvcmUYCyADKAlCErpID5IBDBCAAiIHcgUQARiAARIrCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAlCErpID5IBDBCAAiIHcgUQARiAARIzCg1jaGVja3BvaW50X2lkGA0gASgJQhy6SBlyFzIVXlswLTlBLVphLXotXXswLDEyOH0kEhgKEHN0cmVhbV9zdWJncmFwaHMYDiABKAgSKQoPdGltZW91dF9zZWNvbmRzGA8gASgFQgu6SAgaBhiA9SQoAUgAiAEBQhIKEF90aW1lb3V0X3NlY29uZHMi6QIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzEikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI7ChJtdWx0aXRhc2tfc3RyYXRlZ3kYBiABKA4yHy5hZ2VudHJ1bnMudjEuTXVsdGl0YXNrU3RyYXRlZ3kSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVlcnJvchgJIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvchIPCgd1c2VyX2lkGAogASgJIikKCFJ1bkVycm9yEgwKBG5hbWUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJGCgtSdW5NZXRhZGF0YRIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCSJtCgpTdHJlYW1QYXJ0EiYKBG1vZGUYASABKA4yGC5hZ2VudHJ1bnMudjEuU3RyZWFtTW9kZRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhEKCW5hbWVzcGFjZRgDIAMoCSIxCgZSdW5FbmQSJwoGc3RhdHVzGAEgASgOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1cyLLAQoIUnVuRXZlbnQSEAoIZXZlbnRfaWQYASABKAMSLQoIbWV0YWRhdGEYAiABKAsyGS5hZ2VudHJ1bnMudjEuUnVuTWV0YWRhdGFIABIoCgRwYXJ0GAMgASgLMhguYWdlbnRydW5zLnYxLlN0cmVhbVBhcnRIABInCgVlcnJvchgEIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvckgAEiMKA2VuZBgFIAEoCzIULmFnZW50cnVucy52MS5SdW5FbmRIAEIGCgRraW5kIjUKCUhlYXJ0YmVhdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCghFdmVudEdhcBIVCg1sYXN0X2V2ZW50X2lkGAEgASgDEiAKGGZpcnN0X2F2YWlsYWJsZV9ldmVudF9pZBgCIAEoAyJAChBTdHJlYW1SdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASJ1ChFTdHJlYW1SdW5SZXNwb25zZRInCgVldmVudBgBIAEoCzIWLmFnZW50cnVucy52MS5SdW5FdmVudEgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmFnZW50cnVucy52MS5IZWFydGJlYXRIAEIJCgdwYXlsb2FkIj4KDldhaXRSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASKBAQoPV2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJAChBDcmVhdGVSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASIzChFDcmVhdGVSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuIkMKD0F3YWl0UnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIoIBChBBd2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJBCg1HZXRSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiMAoOR2V0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biKIAQoQQ2FuY2VsUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEjQKBmFjdGlvbhgCIAEoDjIaLmFnZW50cnVucy52MS5DYW5jZWxBY3Rpb25CCLpIBYIBAhABEgwKBHdhaXQYAyABKAgiMwoRQ2FuY2VsUnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biJ5Cg5Kb2luUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEiMKDWxhc3RfZXZlbnRfaWQYAiABKANCB7pIBCICKABIAIgBAUIQCg5fbGFzdF9ldmVudF9pZCKaAQoPSm9pblJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAEiUKA2dhcBgDIAEoCzIWLmFnZW50cnVucy52MS5FdmVudEdhcEgAQgkKB3BheWxvYWQilwEKClJ1bk1lc3NhZ2USCwoDc2VxGAEgASgDEg4KBnJ1bl9pZBgCIAEoCRIRCgl0aHJlYWRfaWQYAyABKAkSKAoHbWVzc2FnZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItQBChZMaXN0UnVuTWVzc2FnZXNSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSHgoFbGltaXQYAiABKAVCCrpIBxoFGMgBKAFIAIgBARIgCgpiZWZvcmVfc2VxGAMgASgDQge6SAQiAigBSAGIAQESHwoJYWZ0ZXJfc2VxGAQgASgDQge6SAQiAigBSAKIAQFCCAoGX2xpbWl0Qg0KC19iZWZvcmVfc2VxQgwKCl9hZnRlcl9zZXEiVwoXTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2USKgoIbWVzc2FnZXMYASADKAsyGC5hZ2VudHJ1bnMudjEuUnVuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCK5AQoIRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSDgoGcmF0aW5nGAYgASgFEg8KB2NvbW1lbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFkxpc3RSdW5GZWVkYmFja1JlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJCJDChdMaXN0UnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAMoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayK+AQoYQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIgoGcmF0aW5nGAIgASgFQhK6SA8aDTABMP///////////wESGQoHY29tbWVudBgDIAEoCUIIukgFcgMYgCASMQoKbWVzc2FnZV9pZBgEIAEoCUIdukgachgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiRQoZQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAEoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayKDAQoYRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNQoLZmVlZGJhY2tfaWQYAiABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhsKGURlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2Uq1wEKClN0cmVhbU1vZGUSGwoXU1RSRUFNX01PREVfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fTU9ERV9WQUxVRVMQARIXChNTVFJFQU1fTU9ERV9VUERBVEVTEAISGAoUU1RSRUFNX01PREVfTUVTU0FHRVMQAxIWChJTVFJFQU1fTU9ERV9DVVNUT00QBBIVChFTVFJFQU1fTU9ERV9ERUJVRxAFEhUKEVNUUkVBTV9NT0RFX1RBU0tTEAYSGwoXU1RSRUFNX01PREVfQ0hFQ0tQT0lOVFMQByq5AQoRTXVsdGl0YXNrU3RyYXRlZ3kSIgoeTVVMVElUQVNLX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASHQoZTVVMVElUQVNLX1NUUkFURUdZX1JFSkVDVBABEiAKHE1VTFRJVEFTS19TVFJBVEVHWV9JTlRFUlJVUFQQAhIfChtNVUxUSVRBU0tfU1RSQVRFR1lfUk9MTEJBQ0sQAxIeChpNVUxUSVRBU0tfU1RSQVRFR1lfRU5RVUVVRRAEKmMKDE9uRGlzY29ubmVjdBIdChlPTl9ESVNDT05ORUNUX1VOU1BFQ0lGSUVEEAASGAoUT05fRElTQ09OTkVDVF9DQU5DRUwQARIaChZPTl9ESVNDT05ORUNUX0NPTlRJTlVFEAIquQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19QRU5ESU5HEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISFgoSUlVOX1NUQVRVU19TVUNDRVNTEAMSFAoQUlVOX1NUQVRVU19FUlJPUhAEEhoKFlJVTl9TVEFUVVNfSU5URVJSVVBURUQQBRIWChJSVU5fU1RBVFVTX1RJTUVPVVQQBipmCgxDYW5jZWxBY3Rpb24SHQoZQ0FOQ0VMX0FDVElPTl9VTlNQRUNJRklFRBAAEhsKF0NBTkNFTF9BQ1RJT05fSU5URVJSVVBUEAESGgoWQ0FOQ0VMX0FDVElPTl9ST0xMQkFDSxACMrYHCgtSdW5zU2VydmljZRJOCglTdHJlYW1SdW4SHi5hZ2VudHJ1bnMudjEuU3RyZWFtUnVuUmVxdWVzdBofLmFnZW50cnVucy52MS5TdHJlYW1SdW5SZXNwb25zZTABEkYKB1dhaXRSdW4SHC5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlcXVlc3QaHS5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlc3BvbnNlEkgKBkdldFJ1bhIbLmFnZW50cnVucy52MS5HZXRSdW5SZXF1ZXN0GhwuYWdlbnRydW5zLnYxLkdldFJ1blJlc3BvbnNlIgOQAgESTAoJQ2FuY2VsUnVuEh4uYWdlbnRydW5zLnYxLkNhbmNlbFJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ2FuY2VsUnVuUmVzcG9uc2USSAoHSm9pblJ1bhIcLmFnZW50cnVucy52MS5Kb2luUnVuUmVxdWVzdBodLmFnZW50cnVucy52MS5Kb2luUnVuUmVzcG9uc2UwARJjCg9MaXN0UnVuTWVzc2FnZXMSJC5hZ2VudHJ1bnMudjEuTGlzdFJ1bk1lc3NhZ2VzUmVxdWVzdBolLmFnZW50cnVucy52MS5MaXN0UnVuTWVzc2FnZXNSZXNwb25zZSIDkAIBEmMKD0xpc3RSdW5GZWVkYmFjaxIkLmFnZW50cnVucy52MS5MaXN0UnVuRmVlZGJhY2tSZXF1ZXN0GiUuYWdlbnRydW5zLnYxLkxpc3RSdW5GZWVkYmFja1Jlc3BvbnNlIgOQAgESZAoRQ3JlYXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkNyZWF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USZAoRRGVsZXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkRlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USTAoJQ3JlYXRlUnVuEh4uYWdlbnRydW5zLnYxLkNyZWF0ZVJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuUmVzcG9uc2USSQoIQXdhaXRSdW4SHS5hZ2VudHJ1bnMudjEuQXdhaXRSdW5SZXF1ZXN0Gh4uYWdlbnRydW5zLnYxLkF3YWl0UnVuUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * The parameters of a new run, shared by StreamRun and WaitRun. Field names
@@ -561,6 +561,97 @@ export const WaitRunResponseSchema: GenMessage<WaitRunResponse> = /*@__PURE__*/
   messageDesc(file_agentruns_v1_runs, 12);
 
 /**
+ * @generated from message agentruns.v1.CreateRunRequest
+ */
+export type CreateRunRequest = Message<"agentruns.v1.CreateRunRequest"> & {
+  /**
+   * The run to create. Required. Its on_disconnect does not apply: no
+   * client is attached.
+   *
+   * @generated from field: agentruns.v1.RunCreate run = 1;
+   */
+  run?: RunCreate | undefined;
+};
+
+/**
+ * Describes the message agentruns.v1.CreateRunRequest.
+ * Use `create(CreateRunRequestSchema)` to create a new message.
+ */
+export const CreateRunRequestSchema: GenMessage<CreateRunRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 13);
+
+/**
+ * @generated from message agentruns.v1.CreateRunResponse
+ */
+export type CreateRunResponse = Message<"agentruns.v1.CreateRunResponse"> & {
+  /**
+   * The run as created (status pending, or running if it started at once).
+   *
+   * @generated from field: agentruns.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+};
+
+/**
+ * Describes the message agentruns.v1.CreateRunResponse.
+ * Use `create(CreateRunResponseSchema)` to create a new message.
+ */
+export const CreateRunResponseSchema: GenMessage<CreateRunResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 14);
+
+/**
+ * @generated from message agentruns.v1.AwaitRunRequest
+ */
+export type AwaitRunRequest = Message<"agentruns.v1.AwaitRunRequest"> & {
+  /**
+   * The run. Required.
+   *
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message agentruns.v1.AwaitRunRequest.
+ * Use `create(AwaitRunRequestSchema)` to create a new message.
+ */
+export const AwaitRunRequestSchema: GenMessage<AwaitRunRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 15);
+
+/**
+ * @generated from message agentruns.v1.AwaitRunResponse
+ */
+export type AwaitRunResponse = Message<"agentruns.v1.AwaitRunResponse"> & {
+  /**
+   * The run as it ended.
+   *
+   * @generated from field: agentruns.v1.Run run = 1;
+   */
+  run?: Run | undefined;
+
+  /**
+   * The thread's state values after the run, from the checkpointer.
+   *
+   * @generated from field: google.protobuf.Struct values = 2;
+   */
+  values?: JsonObject | undefined;
+
+  /**
+   * Set when the run failed.
+   *
+   * @generated from field: agentruns.v1.RunError error = 3;
+   */
+  error?: RunError | undefined;
+};
+
+/**
+ * Describes the message agentruns.v1.AwaitRunResponse.
+ * Use `create(AwaitRunResponseSchema)` to create a new message.
+ */
+export const AwaitRunResponseSchema: GenMessage<AwaitRunResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 16);
+
+/**
  * @generated from message agentruns.v1.GetRunRequest
  */
 export type GetRunRequest = Message<"agentruns.v1.GetRunRequest"> & {
@@ -577,7 +668,7 @@ export type GetRunRequest = Message<"agentruns.v1.GetRunRequest"> & {
  * Use `create(GetRunRequestSchema)` to create a new message.
  */
 export const GetRunRequestSchema: GenMessage<GetRunRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 13);
+  messageDesc(file_agentruns_v1_runs, 17);
 
 /**
  * @generated from message agentruns.v1.GetRunResponse
@@ -596,7 +687,7 @@ export type GetRunResponse = Message<"agentruns.v1.GetRunResponse"> & {
  * Use `create(GetRunResponseSchema)` to create a new message.
  */
 export const GetRunResponseSchema: GenMessage<GetRunResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 14);
+  messageDesc(file_agentruns_v1_runs, 18);
 
 /**
  * @generated from message agentruns.v1.CancelRunRequest
@@ -629,7 +720,7 @@ export type CancelRunRequest = Message<"agentruns.v1.CancelRunRequest"> & {
  * Use `create(CancelRunRequestSchema)` to create a new message.
  */
 export const CancelRunRequestSchema: GenMessage<CancelRunRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 15);
+  messageDesc(file_agentruns_v1_runs, 19);
 
 /**
  * @generated from message agentruns.v1.CancelRunResponse
@@ -648,7 +739,7 @@ export type CancelRunResponse = Message<"agentruns.v1.CancelRunResponse"> & {
  * Use `create(CancelRunResponseSchema)` to create a new message.
  */
 export const CancelRunResponseSchema: GenMessage<CancelRunResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 16);
+  messageDesc(file_agentruns_v1_runs, 20);
 
 /**
  * @generated from message agentruns.v1.JoinRunRequest
@@ -674,7 +765,7 @@ export type JoinRunRequest = Message<"agentruns.v1.JoinRunRequest"> & {
  * Use `create(JoinRunRequestSchema)` to create a new message.
  */
 export const JoinRunRequestSchema: GenMessage<JoinRunRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 17);
+  messageDesc(file_agentruns_v1_runs, 21);
 
 /**
  * @generated from message agentruns.v1.JoinRunResponse
@@ -717,7 +808,7 @@ export type JoinRunResponse = Message<"agentruns.v1.JoinRunResponse"> & {
  * Use `create(JoinRunResponseSchema)` to create a new message.
  */
 export const JoinRunResponseSchema: GenMessage<JoinRunResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 18);
+  messageDesc(file_agentruns_v1_runs, 22);
 
 /**
  * One message of a run: a human input, an AI response, or a tool result.
@@ -766,7 +857,7 @@ export type RunMessage = Message<"agentruns.v1.RunMessage"> & {
  * Use `create(RunMessageSchema)` to create a new message.
  */
 export const RunMessageSchema: GenMessage<RunMessage> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 19);
+  messageDesc(file_agentruns_v1_runs, 23);
 
 /**
  * @generated from message agentruns.v1.ListRunMessagesRequest
@@ -806,7 +897,7 @@ export type ListRunMessagesRequest = Message<"agentruns.v1.ListRunMessagesReques
  * Use `create(ListRunMessagesRequestSchema)` to create a new message.
  */
 export const ListRunMessagesRequestSchema: GenMessage<ListRunMessagesRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 20);
+  messageDesc(file_agentruns_v1_runs, 24);
 
 /**
  * @generated from message agentruns.v1.ListRunMessagesResponse
@@ -833,7 +924,7 @@ export type ListRunMessagesResponse = Message<"agentruns.v1.ListRunMessagesRespo
  * Use `create(ListRunMessagesResponseSchema)` to create a new message.
  */
 export const ListRunMessagesResponseSchema: GenMessage<ListRunMessagesResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 21);
+  messageDesc(file_agentruns_v1_runs, 25);
 
 /**
  * Feedback left by a user on a run.
@@ -903,7 +994,7 @@ export type Feedback = Message<"agentruns.v1.Feedback"> & {
  * Use `create(FeedbackSchema)` to create a new message.
  */
 export const FeedbackSchema: GenMessage<Feedback> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 22);
+  messageDesc(file_agentruns_v1_runs, 26);
 
 /**
  * @generated from message agentruns.v1.ListRunFeedbackRequest
@@ -922,7 +1013,7 @@ export type ListRunFeedbackRequest = Message<"agentruns.v1.ListRunFeedbackReques
  * Use `create(ListRunFeedbackRequestSchema)` to create a new message.
  */
 export const ListRunFeedbackRequestSchema: GenMessage<ListRunFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 23);
+  messageDesc(file_agentruns_v1_runs, 27);
 
 /**
  * @generated from message agentruns.v1.ListRunFeedbackResponse
@@ -941,7 +1032,7 @@ export type ListRunFeedbackResponse = Message<"agentruns.v1.ListRunFeedbackRespo
  * Use `create(ListRunFeedbackResponseSchema)` to create a new message.
  */
 export const ListRunFeedbackResponseSchema: GenMessage<ListRunFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 24);
+  messageDesc(file_agentruns_v1_runs, 28);
 
 /**
  * @generated from message agentruns.v1.CreateRunFeedbackRequest
@@ -981,7 +1072,7 @@ export type CreateRunFeedbackRequest = Message<"agentruns.v1.CreateRunFeedbackRe
  * Use `create(CreateRunFeedbackRequestSchema)` to create a new message.
  */
 export const CreateRunFeedbackRequestSchema: GenMessage<CreateRunFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 25);
+  messageDesc(file_agentruns_v1_runs, 29);
 
 /**
  * @generated from message agentruns.v1.CreateRunFeedbackResponse
@@ -1000,7 +1091,7 @@ export type CreateRunFeedbackResponse = Message<"agentruns.v1.CreateRunFeedbackR
  * Use `create(CreateRunFeedbackResponseSchema)` to create a new message.
  */
 export const CreateRunFeedbackResponseSchema: GenMessage<CreateRunFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 26);
+  messageDesc(file_agentruns_v1_runs, 30);
 
 /**
  * @generated from message agentruns.v1.DeleteRunFeedbackRequest
@@ -1026,7 +1117,7 @@ export type DeleteRunFeedbackRequest = Message<"agentruns.v1.DeleteRunFeedbackRe
  * Use `create(DeleteRunFeedbackRequestSchema)` to create a new message.
  */
 export const DeleteRunFeedbackRequestSchema: GenMessage<DeleteRunFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 27);
+  messageDesc(file_agentruns_v1_runs, 31);
 
 /**
  * @generated from message agentruns.v1.DeleteRunFeedbackResponse
@@ -1039,7 +1130,7 @@ export type DeleteRunFeedbackResponse = Message<"agentruns.v1.DeleteRunFeedbackR
  * Use `create(DeleteRunFeedbackResponseSchema)` to create a new message.
  */
 export const DeleteRunFeedbackResponseSchema: GenMessage<DeleteRunFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 28);
+  messageDesc(file_agentruns_v1_runs, 32);
 
 /**
  * What to stream. Each mode names a LangGraph stream mode.
@@ -1387,6 +1478,30 @@ export const RunsService: GenService<{
     methodKind: "unary";
     input: typeof DeleteRunFeedbackRequestSchema;
     output: typeof DeleteRunFeedbackResponseSchema;
+  },
+  /**
+   * Creates a run in the background and returns it at once (pending or
+   * running). It goes on with no client attached; JoinRun streams it and
+   * AwaitRun waits for it, from any replica. The LangGraph SDK's runs.create.
+   *
+   * @generated from rpc agentruns.v1.RunsService.CreateRun
+   */
+  createRun: {
+    methodKind: "unary";
+    input: typeof CreateRunRequestSchema;
+    output: typeof CreateRunResponseSchema;
+  },
+  /**
+   * Blocks until an existing run of the caller ends (or the call's deadline)
+   * and returns what WaitRun returns. Leaving early never cancels the run.
+   * The LangGraph SDK's runs.join.
+   *
+   * @generated from rpc agentruns.v1.RunsService.AwaitRun
+   */
+  awaitRun: {
+    methodKind: "unary";
+    input: typeof AwaitRunRequestSchema;
+    output: typeof AwaitRunResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_agentruns_v1_runs, 0);

@@ -71,6 +71,17 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
       return { run, events: follow(ctx, core, heartbeatMs, run, 0, signal, spec.kwargs.onDisconnect === "cancel") };
     },
 
+    /** Creates a run in the background: nothing follows it, so nothing cancels it when a client leaves. */
+    create: (spec: RunSpec, userId: string): Promise<RunRecord> => core.create(spec, userId),
+
+    /** Waits for the caller's existing run to end; leaving early never cancels it (it is someone else's wait). */
+    async await(runId: string, userId: string, signal: AbortSignal): Promise<WaitOutcome> {
+      const run = await get(runId, userId);
+      const finished = await core.waitForEnd(run.runId, signal);
+      if (!finished) throw new RunRolledBackError(run.runId);
+      return { run: finished, values: await core.stateValues(finished) };
+    },
+
     /** Creates a run; `outcome` settles when it ends, with the thread's state values. */
     async wait(spec: RunSpec, userId: string, signal: AbortSignal): Promise<{ run: RunRecord; outcome: Promise<WaitOutcome> }> {
       const run = await core.create(spec, userId);
