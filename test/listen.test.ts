@@ -1,10 +1,10 @@
 // One cleartext port, two protocols: the first bytes of a connection choose
 // HTTP/2 or HTTP/1.1, however the client splits them across TCP writes.
-import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen, type Listening, type RequestHandler } from "../src/server/listen.js";
+import { getText } from "./helpers/http1.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
@@ -72,16 +72,7 @@ describe("listen: one port for h2c and HTTP/1.1", () => {
   });
 
   it("serves an HTTP/1.1 client", async () => {
-    const body = await new Promise<string>((resolve, reject) => {
-      http
-        .get(`http://127.0.0.1:${port}/`, { agent: false }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve(text));
-        })
-        .on("error", reject);
-    });
+    const body = await getText(`http://127.0.0.1:${port}/`);
     expect(body).toBe("hello over 1.1");
   });
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { StreamMode } from "../gen/agentruns/v1/runs_pb.js";
 import { listen, type Listening, type ListenOptions, type RequestHandler } from "../src/server/listen.js";
 import { collect, startTestServer, userInput } from "./helpers/server.js";
+import { getText } from "./helpers/http1.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
@@ -186,16 +187,7 @@ describe("long responses are not idle", () => {
 
   it("an HTTP/1.1 response outlives the header, request and idle timeouts", async () => {
     const server = await serve({ headersTimeoutMs: 50, requestTimeoutMs: 50, idleTimeoutMs: 50 });
-    const body = await new Promise<string>((resolve, reject) => {
-      http
-        .get(`http://127.0.0.1:${server.port}/slow`, { agent: false }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => resolve(text));
-        })
-        .on("error", reject);
-    });
+    const body = await getText(`http://127.0.0.1:${server.port}/slow`);
     expect(body).toBe("chunk1;chunk2;chunk3;chunk4;chunk5;");
   });
 });
