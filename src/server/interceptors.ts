@@ -32,11 +32,16 @@ export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap
  */
 function clientGone(signal: AbortSignal, error: unknown): ConnectError | null {
   if (!signal.aborted) return null;
-  const reason: unknown = signal.reason;
-  if (error !== reason && !toRpcError(error).unexpected) return null;
-  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) return reason;
+  if (error !== signal.reason && !toRpcError(error).unexpected) return null;
+  if (abandonedWith(signal) === Code.DeadlineExceeded) return signal.reason as ConnectError;
   // HTTP/2 CANCEL, HTTP/1.1 ECONNRESET (which connect-node calls "aborted") or a plain abort: the client left.
   return new ConnectError("the client canceled the call", Code.Canceled, undefined, undefined, error);
+}
+
+/** The code of a call whose signal aborted: its deadline's, or canceled (the client left). */
+export function abandonedWith(signal: AbortSignal): Code.DeadlineExceeded | Code.Canceled {
+  const reason: unknown = signal.reason;
+  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? Code.DeadlineExceeded : Code.Canceled;
 }
 
 /**

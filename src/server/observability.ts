@@ -3,11 +3,12 @@
 // of an RPC that concerns a run; counts and latency by method and code; active
 // runs, open streams and events sent.
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
+import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { runIdKey } from "../service/deps.js";
+import { abandonedWith } from "./interceptors.js";
 
 export interface Metrics {
   registry: Registry;
@@ -36,10 +37,7 @@ function codeName(error: unknown): string {
 }
 
 /** The code of a stream its transport stopped reading: the deadline's, or canceled. */
-function abandonedCode(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  return reason instanceof ConnectError && reason.code === Code.DeadlineExceeded ? "deadline_exceeded" : "canceled";
-}
+const abandonedCode = (signal: AbortSignal): string => codeToString(abandonedWith(signal));
 
 /** The run a request message names (GetRun, CancelRun, JoinRun, the List and feedback RPCs). */
 function namedRunId(message: unknown): string | null {
