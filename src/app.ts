@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_agentruns_v1_runs } from "../gen/agentruns/v1/runs_pb.js";
+import { file_agentruns_v1_threads } from "../gen/agentruns/v1/threads_pb.js";
 import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
 import { healthRoutes } from "./server/health.js";
 import { reflectionRoutes } from "./server/reflection.js";
@@ -21,6 +22,7 @@ import { validateInterceptor } from "./server/validate.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
+import { threadsRoutes } from "./service/threads-routes.js";
 import { openStores } from "./stores/open.js";
 import type { Stores } from "./stores/types.js";
 
@@ -72,8 +74,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   deps.eventsSent = metrics.eventsSent;
   const routes = (router: ConnectRouter) => {
     runsRoutes(deps)(router);
+    threadsRoutes(deps)(router);
     healthRoutes(ready)(router);
-    reflectionRoutes([file_agentruns_v1_runs, file_grpc_health_v1_health])(router);
+    reflectionRoutes([file_agentruns_v1_runs, file_agentruns_v1_threads, file_grpc_health_v1_health])(router);
   };
   const routerOptions: ConnectRouterOptions = {
     // Outermost first: log and count, map errors, check access, then the contract's rules.

@@ -5,6 +5,7 @@
 // service lists all of its methods.
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
@@ -37,6 +38,21 @@ export const METHOD_ACCESS: ReadonlyMap<string, Access> = new Map([
     deleteRunFeedback: "feedback:write",
     createRun: "runs:create",
     awaitRun: "runs:read",
+    listRuns: "runs:read",
+    deleteRun: "runs:delete",
+    cancelRuns: "runs:cancel",
+    updateRunFeedback: "feedback:write",
+  }),
+  ...entries(ThreadsService, {
+    createThread: "threads:write",
+    getThread: "threads:read",
+    updateThread: "threads:write",
+    deleteThread: "threads:write",
+    searchThreads: "threads:read",
+    getThreadState: "threads:read",
+    updateThreadState: "threads:write",
+    listThreadHistory: "threads:read",
+    listThreadMessages: "threads:read",
   }),
   ...entries(Health, { check: "public", watch: "public", list: "public" }),
   ...entries(ServerReflection, { serverReflectionInfo: "public" }),

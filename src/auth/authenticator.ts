@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
-import { LOCAL_CALLER, PERMISSIONS, type Authenticator, type Caller, type Permission } from "./caller.js";
+import { DEFAULT_PERMISSIONS, LOCAL_CALLER, PERMISSIONS, type Authenticator, type Caller, type Permission } from "./caller.js";
 
 export interface ApiKeyConfig {
   /** The key itself, or its hex SHA-256 in `key_sha256` so the file holds no secret. */
@@ -71,7 +71,7 @@ export async function createAuthenticator(config: AuthConfig | null): Promise<Au
     if (!k.user_id) throw new Error(`${where}.user_id: required`);
     const digest = k.key ? sha256(k.key) : k.key_sha256 ? Buffer.from(k.key_sha256, "hex") : null;
     if (!digest || digest.length !== 32) throw new Error(`${where}: give key or a hex key_sha256`);
-    const caller: Caller = { userId: k.user_id, permissions: parsePermissions(`${where}.permissions`, k.permissions ?? PERMISSIONS) };
+    const caller: Caller = { userId: k.user_id, permissions: parsePermissions(`${where}.permissions`, k.permissions ?? DEFAULT_PERMISSIONS) };
     return { digest, caller };
   });
   const jwt = config.jwt ? await jwtVerifier(config.jwt) : null;

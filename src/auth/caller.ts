@@ -3,8 +3,20 @@
 // handler runs; handlers only read who the caller is.
 import { Code, ConnectError, createContextKey, type HandlerContext } from "@connectrpc/connect";
 
-export const PERMISSIONS = ["runs:create", "runs:read", "runs:cancel", "feedback:write"] as const;
+export const PERMISSIONS = [
+  "runs:create",
+  "runs:read",
+  "runs:cancel",
+  "runs:delete",
+  "feedback:write",
+  "threads:read",
+  "threads:write",
+  "users:act_as",
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
+
+/** What a credential that lists no permissions gets: everything but acting for other users, which must be granted by name. */
+export const DEFAULT_PERMISSIONS: readonly Permission[] = PERMISSIONS.filter((p) => p !== "users:act_as");
 
 export interface Caller {
   userId: string;
@@ -17,7 +29,7 @@ export type Authenticator = (headers: Headers) => Promise<Caller | null>;
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "the authenticated caller" });
 
 /** The single user of a server without auth configured. */
-export const LOCAL_CALLER: Caller = { userId: "local", permissions: new Set(PERMISSIONS) };
+export const LOCAL_CALLER: Caller = { userId: "local", permissions: new Set(DEFAULT_PERMISSIONS) };
 
 /** The caller the auth interceptor admitted; a handler reached without one is a wiring bug, refused as such. */
 export function callerOf(ctx: HandlerContext): Caller {

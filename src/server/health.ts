@@ -1,11 +1,12 @@
 // The standard gRPC health service (grpc.health.v1.Health), for load
 // balancers, Kubernetes gRPC probes and grpc-health-probe. The server ("")
-// and agentruns.v1.RunsService share one status: SERVING while `isServing`
+// agentruns.v1.RunsService and ThreadsService share one status: SERVING while `isServing`
 // says so (the store answers), else NOT_SERVING.
 import { EventEmitter, on } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import {
   Health,
   HealthCheckResponseSchema,
@@ -75,7 +76,7 @@ function aborted(signal: AbortSignal): Promise<void> {
  */
 export function healthRoutes(
   isServing: () => Promise<boolean>,
-  services: string[] = [RunsService.typeName],
+  services: string[] = [RunsService.typeName, ThreadsService.typeName],
   options: { watchPollMs?: number } = {},
 ): (router: ConnectRouter) => void {
   const known = new Set(["", ...services]);

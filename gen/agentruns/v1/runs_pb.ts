@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file agentruns/v1/runs.proto.
  */
 export const file_agentruns_v1_runs: GenFile = /*@__PURE__*/
-  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIvMFCglSdW5DcmVhdGUSNgoMYXNzaXN0YW50X2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIvCgl0aHJlYWRfaWQYAiABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXswLDY0fSQSJgoFaW5wdXQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbW1hbmQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EkAKC3N0cmVhbV9tb2RlGAggAygOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGVCEbpIDpIBCxAHIgeCAQQQASAAEkUKEm11bHRpdGFza19zdHJhdGVneRgJIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneUIIukgFggECEAESOwoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3RCCLpIBYIBAhABEiwKEGludGVycnVwdF9iZWZvcmUYCyADKAlCErpID5IBDBCAAiIHcgUQARiAARIrCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAlCErpID5IBDBCAAiIHcgUQARiAARIzCg1jaGVja3BvaW50X2lkGA0gASgJQhy6SBlyFzIVXlswLTlBLVphLXotXXswLDEyOH0kEhgKEHN0cmVhbV9zdWJncmFwaHMYDiABKAgSKQoPdGltZW91dF9zZWNvbmRzGA8gASgFQgu6SAgaBhiA9SQoAUgAiAEBQhIKEF90aW1lb3V0X3NlY29uZHMi6QIKA1J1bhIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCRInCgZzdGF0dXMYBCABKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzEikKCG1ldGFkYXRhGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI7ChJtdWx0aXRhc2tfc3RyYXRlZ3kYBiABKA4yHy5hZ2VudHJ1bnMudjEuTXVsdGl0YXNrU3RyYXRlZ3kSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVlcnJvchgJIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvchIPCgd1c2VyX2lkGAogASgJIikKCFJ1bkVycm9yEgwKBG5hbWUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJGCgtSdW5NZXRhZGF0YRIOCgZydW5faWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhQKDGFzc2lzdGFudF9pZBgDIAEoCSJtCgpTdHJlYW1QYXJ0EiYKBG1vZGUYASABKA4yGC5hZ2VudHJ1bnMudjEuU3RyZWFtTW9kZRIkCgRkYXRhGAIgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlEhEKCW5hbWVzcGFjZRgDIAMoCSIxCgZSdW5FbmQSJwoGc3RhdHVzGAEgASgOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1cyLLAQoIUnVuRXZlbnQSEAoIZXZlbnRfaWQYASABKAMSLQoIbWV0YWRhdGEYAiABKAsyGS5hZ2VudHJ1bnMudjEuUnVuTWV0YWRhdGFIABIoCgRwYXJ0GAMgASgLMhguYWdlbnRydW5zLnYxLlN0cmVhbVBhcnRIABInCgVlcnJvchgEIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvckgAEiMKA2VuZBgFIAEoCzIULmFnZW50cnVucy52MS5SdW5FbmRIAEIGCgRraW5kIjUKCUhlYXJ0YmVhdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJDCghFdmVudEdhcBIVCg1sYXN0X2V2ZW50X2lkGAEgASgDEiAKGGZpcnN0X2F2YWlsYWJsZV9ldmVudF9pZBgCIAEoAyJAChBTdHJlYW1SdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASJ1ChFTdHJlYW1SdW5SZXNwb25zZRInCgVldmVudBgBIAEoCzIWLmFnZW50cnVucy52MS5SdW5FdmVudEgAEiwKCWhlYXJ0YmVhdBgCIAEoCzIXLmFnZW50cnVucy52MS5IZWFydGJlYXRIAEIJCgdwYXlsb2FkIj4KDldhaXRSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASKBAQoPV2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJAChBDcmVhdGVSdW5SZXF1ZXN0EiwKA3J1bhgBIAEoCzIXLmFnZW50cnVucy52MS5SdW5DcmVhdGVCBrpIA8gBASIzChFDcmVhdGVSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuIkMKD0F3YWl0UnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIoIBChBBd2FpdFJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4SJwoGdmFsdWVzGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIlCgVlcnJvchgDIAEoCzIWLmFnZW50cnVucy52MS5SdW5FcnJvciJBCg1HZXRSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiMAoOR2V0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biKIAQoQQ2FuY2VsUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEjQKBmFjdGlvbhgCIAEoDjIaLmFnZW50cnVucy52MS5DYW5jZWxBY3Rpb25CCLpIBYIBAhABEgwKBHdhaXQYAyABKAgiMwoRQ2FuY2VsUnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1biJ5Cg5Kb2luUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEiMKDWxhc3RfZXZlbnRfaWQYAiABKANCB7pIBCICKABIAIgBAUIQCg5fbGFzdF9ldmVudF9pZCKaAQoPSm9pblJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAEiUKA2dhcBgDIAEoCzIWLmFnZW50cnVucy52MS5FdmVudEdhcEgAQgkKB3BheWxvYWQilwEKClJ1bk1lc3NhZ2USCwoDc2VxGAEgASgDEg4KBnJ1bl9pZBgCIAEoCRIRCgl0aHJlYWRfaWQYAyABKAkSKAoHbWVzc2FnZRgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItQBChZMaXN0UnVuTWVzc2FnZXNSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSHgoFbGltaXQYAiABKAVCCrpIBxoFGMgBKAFIAIgBARIgCgpiZWZvcmVfc2VxGAMgASgDQge6SAQiAigBSAGIAQESHwoJYWZ0ZXJfc2VxGAQgASgDQge6SAQiAigBSAKIAQFCCAoGX2xpbWl0Qg0KC19iZWZvcmVfc2VxQgwKCl9hZnRlcl9zZXEiVwoXTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2USKgoIbWVzc2FnZXMYASADKAsyGC5hZ2VudHJ1bnMudjEuUnVuTWVzc2FnZRIQCghoYXNfbW9yZRgCIAEoCCK5AQoIRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSDgoGcmF0aW5nGAYgASgFEg8KB2NvbW1lbnQYByABKAkSLwoLY3JlYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkoKFkxpc3RSdW5GZWVkYmFja1JlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJCJDChdMaXN0UnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAMoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayK+AQoYQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIgoGcmF0aW5nGAIgASgFQhK6SA8aDTABMP///////////wESGQoHY29tbWVudBgDIAEoCUIIukgFcgMYgCASMQoKbWVzc2FnZV9pZBgEIAEoCUIdukgachgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiRQoZQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAEoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayKDAQoYRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNQoLZmVlZGJhY2tfaWQYAiABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhsKGURlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2Uq1wEKClN0cmVhbU1vZGUSGwoXU1RSRUFNX01PREVfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fTU9ERV9WQUxVRVMQARIXChNTVFJFQU1fTU9ERV9VUERBVEVTEAISGAoUU1RSRUFNX01PREVfTUVTU0FHRVMQAxIWChJTVFJFQU1fTU9ERV9DVVNUT00QBBIVChFTVFJFQU1fTU9ERV9ERUJVRxAFEhUKEVNUUkVBTV9NT0RFX1RBU0tTEAYSGwoXU1RSRUFNX01PREVfQ0hFQ0tQT0lOVFMQByq5AQoRTXVsdGl0YXNrU3RyYXRlZ3kSIgoeTVVMVElUQVNLX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASHQoZTVVMVElUQVNLX1NUUkFURUdZX1JFSkVDVBABEiAKHE1VTFRJVEFTS19TVFJBVEVHWV9JTlRFUlJVUFQQAhIfChtNVUxUSVRBU0tfU1RSQVRFR1lfUk9MTEJBQ0sQAxIeChpNVUxUSVRBU0tfU1RSQVRFR1lfRU5RVUVVRRAEKmMKDE9uRGlzY29ubmVjdBIdChlPTl9ESVNDT05ORUNUX1VOU1BFQ0lGSUVEEAASGAoUT05fRElTQ09OTkVDVF9DQU5DRUwQARIaChZPTl9ESVNDT05ORUNUX0NPTlRJTlVFEAIquQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19QRU5ESU5HEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISFgoSUlVOX1NUQVRVU19TVUNDRVNTEAMSFAoQUlVOX1NUQVRVU19FUlJPUhAEEhoKFlJVTl9TVEFUVVNfSU5URVJSVVBURUQQBRIWChJSVU5fU1RBVFVTX1RJTUVPVVQQBipmCgxDYW5jZWxBY3Rpb24SHQoZQ0FOQ0VMX0FDVElPTl9VTlNQRUNJRklFRBAAEhsKF0NBTkNFTF9BQ1RJT05fSU5URVJSVVBUEAESGgoWQ0FOQ0VMX0FDVElPTl9ST0xMQkFDSxACMrYHCgtSdW5zU2VydmljZRJOCglTdHJlYW1SdW4SHi5hZ2VudHJ1bnMudjEuU3RyZWFtUnVuUmVxdWVzdBofLmFnZW50cnVucy52MS5TdHJlYW1SdW5SZXNwb25zZTABEkYKB1dhaXRSdW4SHC5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlcXVlc3QaHS5hZ2VudHJ1bnMudjEuV2FpdFJ1blJlc3BvbnNlEkgKBkdldFJ1bhIbLmFnZW50cnVucy52MS5HZXRSdW5SZXF1ZXN0GhwuYWdlbnRydW5zLnYxLkdldFJ1blJlc3BvbnNlIgOQAgESTAoJQ2FuY2VsUnVuEh4uYWdlbnRydW5zLnYxLkNhbmNlbFJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ2FuY2VsUnVuUmVzcG9uc2USSAoHSm9pblJ1bhIcLmFnZW50cnVucy52MS5Kb2luUnVuUmVxdWVzdBodLmFnZW50cnVucy52MS5Kb2luUnVuUmVzcG9uc2UwARJjCg9MaXN0UnVuTWVzc2FnZXMSJC5hZ2VudHJ1bnMudjEuTGlzdFJ1bk1lc3NhZ2VzUmVxdWVzdBolLmFnZW50cnVucy52MS5MaXN0UnVuTWVzc2FnZXNSZXNwb25zZSIDkAIBEmMKD0xpc3RSdW5GZWVkYmFjaxIkLmFnZW50cnVucy52MS5MaXN0UnVuRmVlZGJhY2tSZXF1ZXN0GiUuYWdlbnRydW5zLnYxLkxpc3RSdW5GZWVkYmFja1Jlc3BvbnNlIgOQAgESZAoRQ3JlYXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkNyZWF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USZAoRRGVsZXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLkRlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USTAoJQ3JlYXRlUnVuEh4uYWdlbnRydW5zLnYxLkNyZWF0ZVJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuQ3JlYXRlUnVuUmVzcG9uc2USSQoIQXdhaXRSdW4SHS5hZ2VudHJ1bnMudjEuQXdhaXRSdW5SZXF1ZXN0Gh4uYWdlbnRydW5zLnYxLkF3YWl0UnVuUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChdhZ2VudHJ1bnMvdjEvcnVucy5wcm90bxIMYWdlbnRydW5zLnYxIucGCglSdW5DcmVhdGUSNgoMYXNzaXN0YW50X2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIvCgl0aHJlYWRfaWQYAiABKAlCHLpIGXIXMhVeW0EtWmEtejAtOV8tXXswLDY0fSQSJgoFaW5wdXQYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EigKB2NvbW1hbmQYBCABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EicKBmNvbmZpZxgFIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKAoHY29udGV4dBgGIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSKQoIbWV0YWRhdGEYByABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EkAKC3N0cmVhbV9tb2RlGAggAygOMhguYWdlbnRydW5zLnYxLlN0cmVhbU1vZGVCEbpIDpIBCxAHIgeCAQQQASAAEkUKEm11bHRpdGFza19zdHJhdGVneRgJIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneUIIukgFggECEAESOwoNb25fZGlzY29ubmVjdBgKIAEoDjIaLmFnZW50cnVucy52MS5PbkRpc2Nvbm5lY3RCCLpIBYIBAhABEiwKEGludGVycnVwdF9iZWZvcmUYCyADKAlCErpID5IBDBCAAiIHcgUQARiAARIrCg9pbnRlcnJ1cHRfYWZ0ZXIYDCADKAlCErpID5IBDBCAAiIHcgUQARiAARIzCg1jaGVja3BvaW50X2lkGA0gASgJQhy6SBlyFzIVXlswLTlBLVphLXotXXswLDEyOH0kEhgKEHN0cmVhbV9zdWJncmFwaHMYDiABKAgSKQoPdGltZW91dF9zZWNvbmRzGA8gASgFQgu6SAgaBhiA9SQoAUgAiAEBEjYKCmR1cmFiaWxpdHkYECABKA4yGC5hZ2VudHJ1bnMudjEuRHVyYWJpbGl0eUIIukgFggECEAESOgoHd2ViaG9vaxgRIAEoCUIpukgmciQYgBAyH14ofFtoSF1bdFRdW3RUXVtwUF1bc1NdPzovLy4rKSRCEgoQX3RpbWVvdXRfc2Vjb25kcyLpAgoDUnVuEg4KBnJ1bl9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSFAoMYXNzaXN0YW50X2lkGAMgASgJEicKBnN0YXR1cxgEIAEoDjIXLmFnZW50cnVucy52MS5SdW5TdGF0dXMSKQoIbWV0YWRhdGEYBSABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EjsKEm11bHRpdGFza19zdHJhdGVneRgGIAEoDjIfLmFnZW50cnVucy52MS5NdWx0aXRhc2tTdHJhdGVneRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiUKBWVycm9yGAkgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkVycm9yEg8KB3VzZXJfaWQYCiABKAkiKQoIUnVuRXJyb3ISDAoEbmFtZRgBIAEoCRIPCgdtZXNzYWdlGAIgASgJIkYKC1J1bk1ldGFkYXRhEg4KBnJ1bl9pZBgBIAEoCRIRCgl0aHJlYWRfaWQYAiABKAkSFAoMYXNzaXN0YW50X2lkGAMgASgJIm0KClN0cmVhbVBhcnQSJgoEbW9kZRgBIAEoDjIYLmFnZW50cnVucy52MS5TdHJlYW1Nb2RlEiQKBGRhdGEYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSEQoJbmFtZXNwYWNlGAMgAygJIjEKBlJ1bkVuZBInCgZzdGF0dXMYASABKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzIssBCghSdW5FdmVudBIQCghldmVudF9pZBgBIAEoAxItCghtZXRhZGF0YRgCIAEoCzIZLmFnZW50cnVucy52MS5SdW5NZXRhZGF0YUgAEigKBHBhcnQYAyABKAsyGC5hZ2VudHJ1bnMudjEuU3RyZWFtUGFydEgAEicKBWVycm9yGAQgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkVycm9ySAASIwoDZW5kGAUgASgLMhQuYWdlbnRydW5zLnYxLlJ1bkVuZEgAQgYKBGtpbmQiNQoJSGVhcnRiZWF0EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkMKCEV2ZW50R2FwEhUKDWxhc3RfZXZlbnRfaWQYASABKAMSIAoYZmlyc3RfYXZhaWxhYmxlX2V2ZW50X2lkGAIgASgDIkAKEFN0cmVhbVJ1blJlcXVlc3QSLAoDcnVuGAEgASgLMhcuYWdlbnRydW5zLnYxLlJ1bkNyZWF0ZUIGukgDyAEBInUKEVN0cmVhbVJ1blJlc3BvbnNlEicKBWV2ZW50GAEgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkV2ZW50SAASLAoJaGVhcnRiZWF0GAIgASgLMhcuYWdlbnRydW5zLnYxLkhlYXJ0YmVhdEgAQgkKB3BheWxvYWQiPgoOV2FpdFJ1blJlcXVlc3QSLAoDcnVuGAEgASgLMhcuYWdlbnRydW5zLnYxLlJ1bkNyZWF0ZUIGukgDyAEBIoEBCg9XYWl0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1bhInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiUKBWVycm9yGAMgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkVycm9yIkAKEENyZWF0ZVJ1blJlcXVlc3QSLAoDcnVuGAEgASgLMhcuYWdlbnRydW5zLnYxLlJ1bkNyZWF0ZUIGukgDyAEBIjMKEUNyZWF0ZVJ1blJlc3BvbnNlEh4KA3J1bhgBIAEoCzIRLmFnZW50cnVucy52MS5SdW4iQwoPQXdhaXRSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiggEKEEF3YWl0UnVuUmVzcG9uc2USHgoDcnVuGAEgASgLMhEuYWdlbnRydW5zLnYxLlJ1bhInCgZ2YWx1ZXMYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EiUKBWVycm9yGAMgASgLMhYuYWdlbnRydW5zLnYxLlJ1bkVycm9yIkEKDUdldFJ1blJlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJCIwCg5HZXRSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuIogBChBDYW5jZWxSdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNAoGYWN0aW9uGAIgASgOMhouYWdlbnRydW5zLnYxLkNhbmNlbEFjdGlvbkIIukgFggECEAESDAoEd2FpdBgDIAEoCCIzChFDYW5jZWxSdW5SZXNwb25zZRIeCgNydW4YASABKAsyES5hZ2VudHJ1bnMudjEuUnVuInkKDkpvaW5SdW5SZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIwoNbGFzdF9ldmVudF9pZBgCIAEoA0IHukgEIgIoAEgAiAEBQhAKDl9sYXN0X2V2ZW50X2lkIpoBCg9Kb2luUnVuUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5hZ2VudHJ1bnMudjEuUnVuRXZlbnRIABIsCgloZWFydGJlYXQYAiABKAsyFy5hZ2VudHJ1bnMudjEuSGVhcnRiZWF0SAASJQoDZ2FwGAMgASgLMhYuYWdlbnRydW5zLnYxLkV2ZW50R2FwSABCCQoHcGF5bG9hZCKXAQoKUnVuTWVzc2FnZRILCgNzZXEYASABKAMSDgoGcnVuX2lkGAIgASgJEhEKCXRocmVhZF9pZBgDIAEoCRIoCgdtZXNzYWdlGAQgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi1AEKFkxpc3RSdW5NZXNzYWdlc1JlcXVlc3QSMAoGcnVuX2lkGAEgASgJQiC6SB3IAQFyGBiAATITXlteXHgwMC1ceDFmXHg3Zl0qJBIeCgVsaW1pdBgCIAEoBUIKukgHGgUYyAEoAUgAiAEBEiAKCmJlZm9yZV9zZXEYAyABKANCB7pIBCICKAFIAYgBARIfCglhZnRlcl9zZXEYBCABKANCB7pIBCICKAFIAogBAUIICgZfbGltaXRCDQoLX2JlZm9yZV9zZXFCDAoKX2FmdGVyX3NlcSJXChdMaXN0UnVuTWVzc2FnZXNSZXNwb25zZRIqCghtZXNzYWdlcxgBIAMoCzIYLmFnZW50cnVucy52MS5SdW5NZXNzYWdlEhAKCGhhc19tb3JlGAIgASgIIrkBCghGZWVkYmFjaxITCgtmZWVkYmFja19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkSEQoJdGhyZWFkX2lkGAMgASgJEg8KB3VzZXJfaWQYBCABKAkSEgoKbWVzc2FnZV9pZBgFIAEoCRIOCgZyYXRpbmcYBiABKAUSDwoHY29tbWVudBgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoWTGlzdFJ1bkZlZWRiYWNrUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokInMKF0xpc3RSdW5GZWVkYmFja1Jlc3BvbnNlEigKCGZlZWRiYWNrGAEgAygLMhYuYWdlbnRydW5zLnYxLkZlZWRiYWNrEi4KB3N1bW1hcnkYAiABKAsyHS5hZ2VudHJ1bnMudjEuRmVlZGJhY2tTdW1tYXJ5IkQKD0ZlZWRiYWNrU3VtbWFyeRINCgV0b3RhbBgBIAEoBRIQCghwb3NpdGl2ZRgCIAEoBRIQCghuZWdhdGl2ZRgDIAEoBSK+AQoYQ3JlYXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSIgoGcmF0aW5nGAIgASgFQhK6SA8aDTABMP///////////wESGQoHY29tbWVudBgDIAEoCUIIukgFcgMYgCASMQoKbWVzc2FnZV9pZBgEIAEoCUIdukgachgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQiRQoZQ3JlYXRlUnVuRmVlZGJhY2tSZXNwb25zZRIoCghmZWVkYmFjaxgBIAEoCzIWLmFnZW50cnVucy52MS5GZWVkYmFjayKDAQoYRGVsZXRlUnVuRmVlZGJhY2tSZXF1ZXN0EjAKBnJ1bl9pZBgBIAEoCUIgukgdyAEBchgYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSNQoLZmVlZGJhY2tfaWQYAiABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhsKGURlbGV0ZVJ1bkZlZWRiYWNrUmVzcG9uc2UizwEKD0xpc3RSdW5zUmVxdWVzdBIsCgl0aHJlYWRfaWQYASABKAlCGbpIFnIUGEAyEF5bQS1aYS16MC05Xy1dKiQSPgoIc3RhdHVzZXMYAiADKA4yFy5hZ2VudHJ1bnMudjEuUnVuU3RhdHVzQhO6SBCSAQ0QBhgBIgeCAQQQASAAEiIKCXBhZ2Vfc2l6ZRgDIAEoBUIKukgHGgUYyAEoAUgAiAEBEhwKCnBhZ2VfdG9rZW4YBCABKAlCCLpIBXIDGIAEQgwKCl9wYWdlX3NpemUiTAoQTGlzdFJ1bnNSZXNwb25zZRIfCgRydW5zGAEgAygLMhEuYWdlbnRydW5zLnYxLlJ1bhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiRAoQRGVsZXRlUnVuUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIhMKEURlbGV0ZVJ1blJlc3BvbnNlIvEBChFDYW5jZWxSdW5zUmVxdWVzdBI4CgdydW5faWRzGAEgAygJQie6SCSSASEQ6AciHHIaEAEYgAEyE15bXlx4MDAtXHgxZlx4N2ZdKiQSLAoJdGhyZWFkX2lkGAIgASgJQhm6SBZyFBhAMhBeW0EtWmEtejAtOV8tXSokEj4KCHN0YXR1c2VzGAMgAygOMhcuYWdlbnRydW5zLnYxLlJ1blN0YXR1c0ITukgQkgENEAIYASIHggEEGAEYAhI0CgZhY3Rpb24YBCABKA4yGi5hZ2VudHJ1bnMudjEuQ2FuY2VsQWN0aW9uQgi6SAWCAQIQASI1ChJDYW5jZWxSdW5zUmVzcG9uc2USHwoEcnVucxgBIAMoCzIRLmFnZW50cnVucy52MS5SdW4ivgEKGFVwZGF0ZVJ1bkZlZWRiYWNrUmVxdWVzdBIwCgZydW5faWQYASABKAlCILpIHcgBAXIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokEiIKBnJhdGluZxgCIAEoBUISukgPGg0wATD///////////8BEhkKB2NvbW1lbnQYAyABKAlCCLpIBXIDGIAgEjEKCm1lc3NhZ2VfaWQYBCABKAlCHbpIGnIYGIABMhNeW15ceDAwLVx4MWZceDdmXSokIkUKGVVwZGF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2USKAoIZmVlZGJhY2sYASABKAsyFi5hZ2VudHJ1bnMudjEuRmVlZGJhY2sq1wEKClN0cmVhbU1vZGUSGwoXU1RSRUFNX01PREVfVU5TUEVDSUZJRUQQABIWChJTVFJFQU1fTU9ERV9WQUxVRVMQARIXChNTVFJFQU1fTU9ERV9VUERBVEVTEAISGAoUU1RSRUFNX01PREVfTUVTU0FHRVMQAxIWChJTVFJFQU1fTU9ERV9DVVNUT00QBBIVChFTVFJFQU1fTU9ERV9ERUJVRxAFEhUKEVNUUkVBTV9NT0RFX1RBU0tTEAYSGwoXU1RSRUFNX01PREVfQ0hFQ0tQT0lOVFMQByq5AQoRTXVsdGl0YXNrU3RyYXRlZ3kSIgoeTVVMVElUQVNLX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASHQoZTVVMVElUQVNLX1NUUkFURUdZX1JFSkVDVBABEiAKHE1VTFRJVEFTS19TVFJBVEVHWV9JTlRFUlJVUFQQAhIfChtNVUxUSVRBU0tfU1RSQVRFR1lfUk9MTEJBQ0sQAxIeChpNVUxUSVRBU0tfU1RSQVRFR1lfRU5RVUVVRRAEKmMKDE9uRGlzY29ubmVjdBIdChlPTl9ESVNDT05ORUNUX1VOU1BFQ0lGSUVEEAASGAoUT05fRElTQ09OTkVDVF9DQU5DRUwQARIaChZPTl9ESVNDT05ORUNUX0NPTlRJTlVFEAIquQEKCVJ1blN0YXR1cxIaChZSVU5fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFgoSUlVOX1NUQVRVU19QRU5ESU5HEAESFgoSUlVOX1NUQVRVU19SVU5OSU5HEAISFgoSUlVOX1NUQVRVU19TVUNDRVNTEAMSFAoQUlVOX1NUQVRVU19FUlJPUhAEEhoKFlJVTl9TVEFUVVNfSU5URVJSVVBURUQQBRIWChJSVU5fU1RBVFVTX1RJTUVPVVQQBipoCgpEdXJhYmlsaXR5EhoKFkRVUkFCSUxJVFlfVU5TUEVDSUZJRUQQABITCg9EVVJBQklMSVRZX1NZTkMQARIUChBEVVJBQklMSVRZX0FTWU5DEAISEwoPRFVSQUJJTElUWV9FWElUEAMqZgoMQ2FuY2VsQWN0aW9uEh0KGUNBTkNFTF9BQ1RJT05fVU5TUEVDSUZJRUQQABIbChdDQU5DRUxfQUNUSU9OX0lOVEVSUlVQVBABEhoKFkNBTkNFTF9BQ1RJT05fUk9MTEJBQ0sQAjKQCgoLUnVuc1NlcnZpY2USTgoJU3RyZWFtUnVuEh4uYWdlbnRydW5zLnYxLlN0cmVhbVJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuU3RyZWFtUnVuUmVzcG9uc2UwARJGCgdXYWl0UnVuEhwuYWdlbnRydW5zLnYxLldhaXRSdW5SZXF1ZXN0Gh0uYWdlbnRydW5zLnYxLldhaXRSdW5SZXNwb25zZRJICgZHZXRSdW4SGy5hZ2VudHJ1bnMudjEuR2V0UnVuUmVxdWVzdBocLmFnZW50cnVucy52MS5HZXRSdW5SZXNwb25zZSIDkAIBEkwKCUNhbmNlbFJ1bhIeLmFnZW50cnVucy52MS5DYW5jZWxSdW5SZXF1ZXN0Gh8uYWdlbnRydW5zLnYxLkNhbmNlbFJ1blJlc3BvbnNlEkgKB0pvaW5SdW4SHC5hZ2VudHJ1bnMudjEuSm9pblJ1blJlcXVlc3QaHS5hZ2VudHJ1bnMudjEuSm9pblJ1blJlc3BvbnNlMAESYwoPTGlzdFJ1bk1lc3NhZ2VzEiQuYWdlbnRydW5zLnYxLkxpc3RSdW5NZXNzYWdlc1JlcXVlc3QaJS5hZ2VudHJ1bnMudjEuTGlzdFJ1bk1lc3NhZ2VzUmVzcG9uc2UiA5ACARJjCg9MaXN0UnVuRmVlZGJhY2sSJC5hZ2VudHJ1bnMudjEuTGlzdFJ1bkZlZWRiYWNrUmVxdWVzdBolLmFnZW50cnVucy52MS5MaXN0UnVuRmVlZGJhY2tSZXNwb25zZSIDkAIBEmQKEUNyZWF0ZVJ1bkZlZWRiYWNrEiYuYWdlbnRydW5zLnYxLkNyZWF0ZVJ1bkZlZWRiYWNrUmVxdWVzdBonLmFnZW50cnVucy52MS5DcmVhdGVSdW5GZWVkYmFja1Jlc3BvbnNlEmQKEURlbGV0ZVJ1bkZlZWRiYWNrEiYuYWdlbnRydW5zLnYxLkRlbGV0ZVJ1bkZlZWRiYWNrUmVxdWVzdBonLmFnZW50cnVucy52MS5EZWxldGVSdW5GZWVkYmFja1Jlc3BvbnNlEkwKCUNyZWF0ZVJ1bhIeLmFnZW50cnVucy52MS5DcmVhdGVSdW5SZXF1ZXN0Gh8uYWdlbnRydW5zLnYxLkNyZWF0ZVJ1blJlc3BvbnNlEkkKCEF3YWl0UnVuEh0uYWdlbnRydW5zLnYxLkF3YWl0UnVuUmVxdWVzdBoeLmFnZW50cnVucy52MS5Bd2FpdFJ1blJlc3BvbnNlEk4KCExpc3RSdW5zEh0uYWdlbnRydW5zLnYxLkxpc3RSdW5zUmVxdWVzdBoeLmFnZW50cnVucy52MS5MaXN0UnVuc1Jlc3BvbnNlIgOQAgESTAoJRGVsZXRlUnVuEh4uYWdlbnRydW5zLnYxLkRlbGV0ZVJ1blJlcXVlc3QaHy5hZ2VudHJ1bnMudjEuRGVsZXRlUnVuUmVzcG9uc2USTwoKQ2FuY2VsUnVucxIfLmFnZW50cnVucy52MS5DYW5jZWxSdW5zUmVxdWVzdBogLmFnZW50cnVucy52MS5DYW5jZWxSdW5zUmVzcG9uc2USaQoRVXBkYXRlUnVuRmVlZGJhY2sSJi5hZ2VudHJ1bnMudjEuVXBkYXRlUnVuRmVlZGJhY2tSZXF1ZXN0GicuYWdlbnRydW5zLnYxLlVwZGF0ZVJ1bkZlZWRiYWNrUmVzcG9uc2UiA5ACAmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * The parameters of a new run, shared by StreamRun and WaitRun. Field names
@@ -131,6 +131,23 @@ export type RunCreate = Message<"agentruns.v1.RunCreate"> & {
    * @generated from field: optional int32 timeout_seconds = 15;
    */
   timeoutSeconds?: number | undefined;
+
+  /**
+   * When the graph persists checkpoints; unset: async.
+   *
+   * @generated from field: agentruns.v1.Durability durability = 16;
+   */
+  durability: Durability;
+
+  /**
+   * When the run ends, POST it as JSON (a Run) to this http(s) URL, retried
+   * with backoff until delivered, signed in `x-agent-runs-signature`.
+   * Loopback, link-local and private addresses are refused unless the
+   * server runs with `--webhook-allow-private`.
+   *
+   * @generated from field: string webhook = 17;
+   */
+  webhook: string;
 };
 
 /**
@@ -1025,6 +1042,13 @@ export type ListRunFeedbackResponse = Message<"agentruns.v1.ListRunFeedbackRespo
    * @generated from field: repeated agentruns.v1.Feedback feedback = 1;
    */
   feedback: Feedback[];
+
+  /**
+   * Counts over all of the run's feedback: DeerFlow's per-run aggregate.
+   *
+   * @generated from field: agentruns.v1.FeedbackSummary summary = 2;
+   */
+  summary?: FeedbackSummary | undefined;
 };
 
 /**
@@ -1033,6 +1057,41 @@ export type ListRunFeedbackResponse = Message<"agentruns.v1.ListRunFeedbackRespo
  */
 export const ListRunFeedbackResponseSchema: GenMessage<ListRunFeedbackResponse> = /*@__PURE__*/
   messageDesc(file_agentruns_v1_runs, 28);
+
+/**
+ * How a run was rated.
+ *
+ * @generated from message agentruns.v1.FeedbackSummary
+ */
+export type FeedbackSummary = Message<"agentruns.v1.FeedbackSummary"> & {
+  /**
+   * All feedback on the run.
+   *
+   * @generated from field: int32 total = 1;
+   */
+  total: number;
+
+  /**
+   * With rating +1.
+   *
+   * @generated from field: int32 positive = 2;
+   */
+  positive: number;
+
+  /**
+   * With rating -1.
+   *
+   * @generated from field: int32 negative = 3;
+   */
+  negative: number;
+};
+
+/**
+ * Describes the message agentruns.v1.FeedbackSummary.
+ * Use `create(FeedbackSummarySchema)` to create a new message.
+ */
+export const FeedbackSummarySchema: GenMessage<FeedbackSummary> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 29);
 
 /**
  * @generated from message agentruns.v1.CreateRunFeedbackRequest
@@ -1072,7 +1131,7 @@ export type CreateRunFeedbackRequest = Message<"agentruns.v1.CreateRunFeedbackRe
  * Use `create(CreateRunFeedbackRequestSchema)` to create a new message.
  */
 export const CreateRunFeedbackRequestSchema: GenMessage<CreateRunFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 29);
+  messageDesc(file_agentruns_v1_runs, 30);
 
 /**
  * @generated from message agentruns.v1.CreateRunFeedbackResponse
@@ -1091,7 +1150,7 @@ export type CreateRunFeedbackResponse = Message<"agentruns.v1.CreateRunFeedbackR
  * Use `create(CreateRunFeedbackResponseSchema)` to create a new message.
  */
 export const CreateRunFeedbackResponseSchema: GenMessage<CreateRunFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 30);
+  messageDesc(file_agentruns_v1_runs, 31);
 
 /**
  * @generated from message agentruns.v1.DeleteRunFeedbackRequest
@@ -1117,7 +1176,7 @@ export type DeleteRunFeedbackRequest = Message<"agentruns.v1.DeleteRunFeedbackRe
  * Use `create(DeleteRunFeedbackRequestSchema)` to create a new message.
  */
 export const DeleteRunFeedbackRequestSchema: GenMessage<DeleteRunFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 31);
+  messageDesc(file_agentruns_v1_runs, 32);
 
 /**
  * @generated from message agentruns.v1.DeleteRunFeedbackResponse
@@ -1130,7 +1189,225 @@ export type DeleteRunFeedbackResponse = Message<"agentruns.v1.DeleteRunFeedbackR
  * Use `create(DeleteRunFeedbackResponseSchema)` to create a new message.
  */
 export const DeleteRunFeedbackResponseSchema: GenMessage<DeleteRunFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_agentruns_v1_runs, 32);
+  messageDesc(file_agentruns_v1_runs, 33);
+
+/**
+ * @generated from message agentruns.v1.ListRunsRequest
+ */
+export type ListRunsRequest = Message<"agentruns.v1.ListRunsRequest"> & {
+  /**
+   * Only runs on this thread; empty: across all of the caller's threads.
+   *
+   * @generated from field: string thread_id = 1;
+   */
+  threadId: string;
+
+  /**
+   * Only runs in one of these statuses; empty: all.
+   *
+   * @generated from field: repeated agentruns.v1.RunStatus statuses = 2;
+   */
+  statuses: RunStatus[];
+
+  /**
+   * 1..200; unset: 50.
+   *
+   * @generated from field: optional int32 page_size = 3;
+   */
+  pageSize?: number | undefined;
+
+  /**
+   * A `next_page_token` from a previous call with the same filters.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message agentruns.v1.ListRunsRequest.
+ * Use `create(ListRunsRequestSchema)` to create a new message.
+ */
+export const ListRunsRequestSchema: GenMessage<ListRunsRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 34);
+
+/**
+ * @generated from message agentruns.v1.ListRunsResponse
+ */
+export type ListRunsResponse = Message<"agentruns.v1.ListRunsResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated agentruns.v1.Run runs = 1;
+   */
+  runs: Run[];
+
+  /**
+   * Pass as `page_token` for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message agentruns.v1.ListRunsResponse.
+ * Use `create(ListRunsResponseSchema)` to create a new message.
+ */
+export const ListRunsResponseSchema: GenMessage<ListRunsResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 35);
+
+/**
+ * @generated from message agentruns.v1.DeleteRunRequest
+ */
+export type DeleteRunRequest = Message<"agentruns.v1.DeleteRunRequest"> & {
+  /**
+   * The run. Required.
+   *
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+};
+
+/**
+ * Describes the message agentruns.v1.DeleteRunRequest.
+ * Use `create(DeleteRunRequestSchema)` to create a new message.
+ */
+export const DeleteRunRequestSchema: GenMessage<DeleteRunRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 36);
+
+/**
+ * @generated from message agentruns.v1.DeleteRunResponse
+ */
+export type DeleteRunResponse = Message<"agentruns.v1.DeleteRunResponse"> & {
+};
+
+/**
+ * Describes the message agentruns.v1.DeleteRunResponse.
+ * Use `create(DeleteRunResponseSchema)` to create a new message.
+ */
+export const DeleteRunResponseSchema: GenMessage<DeleteRunResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 37);
+
+/**
+ * @generated from message agentruns.v1.CancelRunsRequest
+ */
+export type CancelRunsRequest = Message<"agentruns.v1.CancelRunsRequest"> & {
+  /**
+   * These runs of the caller. Exclusive with `thread_id`.
+   *
+   * @generated from field: repeated string run_ids = 1;
+   */
+  runIds: string[];
+
+  /**
+   * The caller's runs on this thread. Exclusive with `run_ids`.
+   *
+   * @generated from field: string thread_id = 2;
+   */
+  threadId: string;
+
+  /**
+   * With `thread_id`: only runs in these active statuses (pending,
+   * running); empty: both.
+   *
+   * @generated from field: repeated agentruns.v1.RunStatus statuses = 3;
+   */
+  statuses: RunStatus[];
+
+  /**
+   * Defaults to INTERRUPT.
+   *
+   * @generated from field: agentruns.v1.CancelAction action = 4;
+   */
+  action: CancelAction;
+};
+
+/**
+ * Describes the message agentruns.v1.CancelRunsRequest.
+ * Use `create(CancelRunsRequestSchema)` to create a new message.
+ */
+export const CancelRunsRequestSchema: GenMessage<CancelRunsRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 38);
+
+/**
+ * @generated from message agentruns.v1.CancelRunsResponse
+ */
+export type CancelRunsResponse = Message<"agentruns.v1.CancelRunsResponse"> & {
+  /**
+   * The runs the request cancelled, as after the request (a rolled-back
+   * run as it was before its deletion).
+   *
+   * @generated from field: repeated agentruns.v1.Run runs = 1;
+   */
+  runs: Run[];
+};
+
+/**
+ * Describes the message agentruns.v1.CancelRunsResponse.
+ * Use `create(CancelRunsResponseSchema)` to create a new message.
+ */
+export const CancelRunsResponseSchema: GenMessage<CancelRunsResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 39);
+
+/**
+ * @generated from message agentruns.v1.UpdateRunFeedbackRequest
+ */
+export type UpdateRunFeedbackRequest = Message<"agentruns.v1.UpdateRunFeedbackRequest"> & {
+  /**
+   * The run. Required.
+   *
+   * @generated from field: string run_id = 1;
+   */
+  runId: string;
+
+  /**
+   * +1 or -1.
+   *
+   * @generated from field: int32 rating = 2;
+   */
+  rating: number;
+
+  /**
+   * Free text, at most 4096 characters; empty clears it.
+   *
+   * @generated from field: string comment = 3;
+   */
+  comment: string;
+
+  /**
+   * One of the run's messages the feedback is about; empty: the whole run.
+   *
+   * @generated from field: string message_id = 4;
+   */
+  messageId: string;
+};
+
+/**
+ * Describes the message agentruns.v1.UpdateRunFeedbackRequest.
+ * Use `create(UpdateRunFeedbackRequestSchema)` to create a new message.
+ */
+export const UpdateRunFeedbackRequestSchema: GenMessage<UpdateRunFeedbackRequest> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 40);
+
+/**
+ * @generated from message agentruns.v1.UpdateRunFeedbackResponse
+ */
+export type UpdateRunFeedbackResponse = Message<"agentruns.v1.UpdateRunFeedbackResponse"> & {
+  /**
+   * The feedback as stored.
+   *
+   * @generated from field: agentruns.v1.Feedback feedback = 1;
+   */
+  feedback?: Feedback | undefined;
+};
+
+/**
+ * Describes the message agentruns.v1.UpdateRunFeedbackResponse.
+ * Use `create(UpdateRunFeedbackResponseSchema)` to create a new message.
+ */
+export const UpdateRunFeedbackResponseSchema: GenMessage<UpdateRunFeedbackResponse> = /*@__PURE__*/
+  messageDesc(file_agentruns_v1_runs, 41);
 
 /**
  * What to stream. Each mode names a LangGraph stream mode.
@@ -1342,6 +1619,47 @@ export const RunStatusSchema: GenEnum<RunStatus> = /*@__PURE__*/
   enumDesc(file_agentruns_v1_runs, 3);
 
 /**
+ * When a run persists its checkpoints: LangGraph's durability modes.
+ *
+ * @generated from enum agentruns.v1.Durability
+ */
+export enum Durability {
+  /**
+   * Same as ASYNC, LangGraph's default.
+   *
+   * @generated from enum value: DURABILITY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Each checkpoint is written before the next step starts.
+   *
+   * @generated from enum value: DURABILITY_SYNC = 1;
+   */
+  SYNC = 1,
+
+  /**
+   * Checkpoints are written while the next step runs.
+   *
+   * @generated from enum value: DURABILITY_ASYNC = 2;
+   */
+  ASYNC = 2,
+
+  /**
+   * Only the final checkpoint is written, when the run exits.
+   *
+   * @generated from enum value: DURABILITY_EXIT = 3;
+   */
+  EXIT = 3,
+}
+
+/**
+ * Describes the enum agentruns.v1.Durability.
+ */
+export const DurabilitySchema: GenEnum<Durability> = /*@__PURE__*/
+  enumDesc(file_agentruns_v1_runs, 4);
+
+/**
  * How CancelRun stops a run.
  *
  * @generated from enum agentruns.v1.CancelAction
@@ -1373,7 +1691,7 @@ export enum CancelAction {
  * Describes the enum agentruns.v1.CancelAction.
  */
 export const CancelActionSchema: GenEnum<CancelAction> = /*@__PURE__*/
-  enumDesc(file_agentruns_v1_runs, 4);
+  enumDesc(file_agentruns_v1_runs, 5);
 
 /**
  * RunsService starts agent runs, streams their events, and serves their
@@ -1502,6 +1820,50 @@ export const RunsService: GenService<{
     methodKind: "unary";
     input: typeof AwaitRunRequestSchema;
     output: typeof AwaitRunResponseSchema;
+  },
+  /**
+   * Lists the caller's runs, newest first, on one thread or across all of
+   * the caller's threads, optionally only in some statuses. Paged (AIP-158).
+   *
+   * @generated from rpc agentruns.v1.RunsService.ListRuns
+   */
+  listRuns: {
+    methodKind: "unary";
+    input: typeof ListRunsRequestSchema;
+    output: typeof ListRunsResponseSchema;
+  },
+  /**
+   * Deletes a terminal run of the caller with its events, messages and
+   * feedback. An active run is FAILED_PRECONDITION: cancel it first.
+   *
+   * @generated from rpc agentruns.v1.RunsService.DeleteRun
+   */
+  deleteRun: {
+    methodKind: "unary";
+    input: typeof DeleteRunRequestSchema;
+    output: typeof DeleteRunResponseSchema;
+  },
+  /**
+   * Cancels several of the caller's runs at once, by id or by thread and
+   * status, with CancelRun's action. Returns the runs it cancelled.
+   *
+   * @generated from rpc agentruns.v1.RunsService.CancelRuns
+   */
+  cancelRuns: {
+    methodKind: "unary";
+    input: typeof CancelRunsRequestSchema;
+    output: typeof CancelRunsResponseSchema;
+  },
+  /**
+   * Sets the caller's feedback on a run (rating, comment), creating it when
+   * absent: DeerFlow's PUT upsert.
+   *
+   * @generated from rpc agentruns.v1.RunsService.UpdateRunFeedback
+   */
+  updateRunFeedback: {
+    methodKind: "unary";
+    input: typeof UpdateRunFeedbackRequestSchema;
+    output: typeof UpdateRunFeedbackResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_agentruns_v1_runs, 0);
