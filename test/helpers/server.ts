@@ -3,24 +3,33 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { RunsService, type RunCreateSchema, type StreamRunResponse } from "../../gen/agentruns/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import { startServer, type AppOptions, type Server } from "../../src/app.js";
 import { defaultConfig, type Config } from "../../src/config.js";
 
+export type ThreadsClient = Client<typeof ThreadsService>;
 export type RunsClient = Client<typeof RunsService>;
+/** A RunsService client with the ThreadsService client of the same transport beside it. */
+export type ServiceClients = RunsClient & { threads: ThreadsClient };
+
+/** Both services' clients over one transport. */
+export function clientsOf(transport: Transport): ServiceClients {
+  return Object.assign(createClient(RunsService, transport), { threads: createClient(ThreadsService, transport) });
+}
 
 export interface TestServer {
   server: Server;
   url: string;
   port: number;
   /** Connect protocol, JSON, over HTTP/1.1. */
-  connectJson: RunsClient;
+  connectJson: ServiceClients;
   /** Connect protocol, binary, over HTTP/1.1. */
-  connectBinary: RunsClient;
+  connectBinary: ServiceClients;
   /** gRPC over h2c. */
-  grpc: RunsClient;
+  grpc: ServiceClients;
   /** gRPC-Web over HTTP/1.1. */
-  grpcWeb: RunsClient;
-  client(transport: "connectJson" | "connectBinary" | "grpc" | "grpcWeb"): RunsClient;
+  grpcWeb: ServiceClients;
+  client(transport: "connectJson" | "connectBinary" | "grpc" | "grpcWeb"): ServiceClients;
   stop(): Promise<void>;
 }
 
@@ -38,10 +47,10 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
   const server = await startServer(config, options);
   const t = transports(server.url);
   const clients = {
-    connectJson: createClient(RunsService, t.connectJson),
-    connectBinary: createClient(RunsService, t.connectBinary),
-    grpc: createClient(RunsService, t.grpc),
-    grpcWeb: createClient(RunsService, t.grpcWeb),
+    connectJson: clientsOf(t.connectJson),
+    connectBinary: clientsOf(t.connectBinary),
+    grpc: clientsOf(t.grpc),
+    grpcWeb: clientsOf(t.grpcWeb),
   };
   return {
     server,

@@ -1,7 +1,7 @@
 // Interop with real polyglot peers: a Python grpcio client and a Go grpc
 // client, both built from stubs that buf generates from proto/ (local
-// plugins), call StreamRun and ListRunMessages over gRPC/h2c against a real
-// server. test/peers/python-go.sh installs them (.ci/run calls it); a missing
+// plugins), call StreamRun, ListRunMessages, CreateRun, AwaitRun, ListRuns and
+// ThreadsService.GetThreadState over gRPC/h2c against a real server. test/peers/python-go.sh installs them (.ci/run calls it); a missing
 // peer fails here with a message saying so, never a skip.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -43,8 +43,8 @@ interface Line {
   fields: Record<string, string>;
 }
 
-/** `event KIND k=v ...` lines and the `messages k=v ...` line the peers print. */
-function parse(stdout: string): { events: Line[]; messages: Record<string, string> | undefined } {
+/** `event KIND k=v ...` lines and the one-per-call `NAME k=v ...` lines the peers print. */
+function parse(stdout: string): { events: Line[]; messages: Record<string, string> | undefined; calls: Record<string, Record<string, string>> } {
   const lines = stdout
     .trim()
     .split("\n")
@@ -53,6 +53,7 @@ function parse(stdout: string): { events: Line[]; messages: Record<string, strin
   return {
     events: lines.filter((l) => l[0] === "event").map(([, kind, ...rest]) => ({ kind: kind!, fields: fields(rest) })),
     messages: lines.filter((l) => l[0] === "messages").map(([, ...rest]) => fields(rest))[0],
+    calls: Object.fromEntries(lines.filter((l) => l[0] !== "event").map(([name, ...rest]) => [name!, fields(rest)])),
   };
 }
 
@@ -72,6 +73,13 @@ async function runPeer(peer: Peer, port: number): Promise<string> {
   }
 }
 
+// Each peer runs once; both tests read its output.
+const outputs = new Map<string, Promise<string>>();
+const outputOf = (peer: Peer) => {
+  if (!outputs.has(peer.name)) outputs.set(peer.name, runPeer(peer, t.port));
+  return outputs.get(peer.name)!;
+};
+
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
@@ -80,7 +88,7 @@ afterAll(() => t.stop());
 
 describe.each(PEERS)("$name peer (stubs by buf, gRPC over h2c)", (peer) => {
   it("streams a run (metadata first, end last) and lists its last two messages", { timeout: 60_000 }, async () => {
-    const { events, messages } = parse(await runPeer(peer, t.port));
+    const { events, messages } = parse(await outputOf(peer));
 
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(events[0]!.kind).toBe("metadata");
@@ -103,5 +111,24 @@ describe.each(PEERS)("$name peer (stubs by buf, gRPC over h2c)", (peer) => {
     const all = await t.connectJson.listRunMessages({ runId: runId!, limit: 200 });
     expect(all.messages.map((m) => m.message?.["type"])).toEqual(["human", "ai", "tool", "ai"]);
     expect(all.messages[0]!.message?.["content"]).toBe(peer.greeting);
+  });
+
+  it("starts a background run, awaits it, lists the thread's runs and reads its state", { timeout: 60_000 }, async () => {
+    const { events, calls } = parse(await outputOf(peer));
+    const { run_id: firstRunId, thread_id: threadId } = events[0]!.fields;
+    const { created, awaited, listed, state } = calls;
+
+    // CreateRun answered at once with the run not yet ended; AwaitRun saw it end.
+    expect(["RUN_STATUS_PENDING", "RUN_STATUS_RUNNING"]).toContain(created?.["status"]);
+    // Two demo turns on one thread: human, ai, tool, ai twice.
+    expect(awaited).toEqual({ status: "RUN_STATUS_SUCCESS", values_messages: "8" });
+    // ListRuns: newest first, one page.
+    expect(listed).toEqual({ count: "2", first: created!["run_id"], second: firstRunId, next_page_token: "" });
+    // GetThreadState: the checkpoint after the second run, the graph finished.
+    expect(state?.["values_messages"]).toBe("8");
+    expect(state?.["next"]).toBe("0");
+    const mine = await t.connectJson.threads.getThreadState({ threadId: threadId! });
+    expect(state?.["checkpoint"]).toBe(mine.state?.checkpointId);
+    expect(state?.["checkpoint"]).toMatch(/\S/);
   });
 });

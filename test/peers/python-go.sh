@@ -19,6 +19,7 @@ PROTOC_GEN_GO_GRPC=v1.6.2
 VENV=.cache/interop-venv
 BIN=.cache/interop/bin
 PROTO=proto/agentruns/v1/runs.proto
+THREADS=proto/agentruns/v1/threads.proto
 # runs.proto imports the protovalidate rules (buf/validate/validate.proto): its stubs are generated too.
 RULES=proto/buf/validate/validate.proto
 
@@ -46,13 +47,15 @@ install_plugin protoc-gen-go google.golang.org/protobuf/cmd/protoc-gen-go "$PROT
 install_plugin protoc-gen-go-grpc google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC" "protoc-gen-go-grpc ${PROTOC_GEN_GO_GRPC#v}"
 
 echo "== stubs (buf generate, local plugins)"
-node_modules/.bin/buf generate --template test/interop/python/buf.gen.yaml --path "$PROTO" --path "$RULES"
-node_modules/.bin/buf generate --template test/interop/go/buf.gen.yaml --path "$PROTO" --path "$RULES"
+node_modules/.bin/buf generate --template test/interop/python/buf.gen.yaml --path "$PROTO" --path "$THREADS" --path "$RULES"
+node_modules/.bin/buf generate --template test/interop/go/buf.gen.yaml --path "$PROTO" --path "$THREADS" --path "$RULES"
 for f in test/interop/python/gen/agentruns/v1/runs_pb2.py test/interop/python/gen/agentruns/v1/runs_pb2_grpc.py \
-         test/interop/go/gen/agentruns/v1/runs.pb.go test/interop/go/gen/agentruns/v1/runs_grpc.pb.go; do
+         test/interop/python/gen/agentruns/v1/threads_pb2_grpc.py \
+         test/interop/go/gen/agentruns/v1/runs.pb.go test/interop/go/gen/agentruns/v1/runs_grpc.pb.go \
+         test/interop/go/gen/agentruns/v1/threads_grpc.pb.go; do
   [ -s "$f" ] || { echo "python-go.sh: buf did not generate $f" >&2; exit 1; }
 done
-"$VENV/bin/python" -c 'import sys; sys.path.insert(0, "test/interop/python/gen"); from agentruns.v1 import runs_pb2_grpc'
+"$VENV/bin/python" -c 'import sys; sys.path.insert(0, "test/interop/python/gen"); from agentruns.v1 import runs_pb2_grpc, threads_pb2_grpc'
 
 echo "== go client (.cache/interop/go-client)"
 (cd test/interop/go && go build -buildvcs=false -o "$ROOT/.cache/interop/go-client" .)

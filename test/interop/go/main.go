@@ -3,15 +3,21 @@
 // Usage: go-client HOST:PORT
 //
 // Streams a run of the demo assistant (stream mode UPDATES), then lists its
-// last two messages. Prints one line per stream event and one for the
-// messages, in the format test/interop/interop.test.ts reads (the Python peer
-// prints the same):
+// last two messages; then starts a second run on the same thread in the
+// background (CreateRun), waits for it (AwaitRun), lists the thread's runs
+// (ListRuns) and reads the thread's state (ThreadsService.GetThreadState).
+// Prints one line per stream event and one per later call, in the format
+// test/interop/interop.test.ts reads (the Python peer prints the same):
 //
 //	event metadata run_id=<id> thread_id=<id>
 //	event part mode=STREAM_MODE_UPDATES
 //	event error name=<name>
 //	event end status=RUN_STATUS_SUCCESS
 //	messages count=2 types=tool,ai has_more=true
+//	created run_id=<id> status=RUN_STATUS_PENDING|RUN_STATUS_RUNNING
+//	awaited status=RUN_STATUS_SUCCESS values_messages=8
+//	listed count=2 first=<id> second=<id> next_page_token=
+//	state checkpoint=<id> values_messages=8 next=0
 //
 // Exits non-zero on any error. The stubs come from buf (test/peers/python-go.sh).
 package main
@@ -69,7 +75,7 @@ func run(target string) error {
 	if err != nil {
 		return fmt.Errorf("StreamRun: %w", err)
 	}
-	runID := ""
+	runID, threadID := "", ""
 	for {
 		response, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -84,7 +90,7 @@ func run(target string) error {
 		}
 		switch kind := event.Kind.(type) {
 		case *runsv1.RunEvent_Metadata:
-			runID = kind.Metadata.GetRunId()
+			runID, threadID = kind.Metadata.GetRunId(), kind.Metadata.GetThreadId()
 			fmt.Printf("event metadata run_id=%s thread_id=%s\n", runID, kind.Metadata.GetThreadId())
 		case *runsv1.RunEvent_Part:
 			fmt.Printf("event part mode=%s\n", kind.Part.GetMode())
@@ -110,5 +116,40 @@ func run(target string) error {
 		types = append(types, m.GetMessage().GetFields()["type"].GetStringValue())
 	}
 	fmt.Printf("messages count=%d types=%s has_more=%t\n", len(listed.GetMessages()), strings.Join(types, ","), listed.GetHasMore())
+	return background(ctx, client, runsv1.NewThreadsServiceClient(conn), threadID)
+}
+
+// background runs CreateRun on the thread, AwaitRun, ListRuns on the thread and GetThreadState.
+func background(ctx context.Context, client runsv1.RunsServiceClient, threads runsv1.ThreadsServiceClient, threadID string) error {
+	input, err := structpb.NewStruct(map[string]any{
+		"messages": []any{map[string]any{"role": "user", "content": "again from go"}},
+	})
+	if err != nil {
+		return err
+	}
+	created, err := client.CreateRun(ctx, &runsv1.CreateRunRequest{Run: &runsv1.RunCreate{AssistantId: "demo", ThreadId: threadID, Input: input}})
+	if err != nil {
+		return fmt.Errorf("CreateRun: %w", err)
+	}
+	fmt.Printf("created run_id=%s status=%s\n", created.GetRun().GetRunId(), created.GetRun().GetStatus())
+	awaited, err := client.AwaitRun(ctx, &runsv1.AwaitRunRequest{RunId: created.GetRun().GetRunId()})
+	if err != nil {
+		return fmt.Errorf("AwaitRun: %w", err)
+	}
+	fmt.Printf("awaited status=%s values_messages=%d\n", awaited.GetRun().GetStatus(), len(awaited.GetValues().GetFields()["messages"].GetListValue().GetValues()))
+	runs, err := client.ListRuns(ctx, &runsv1.ListRunsRequest{ThreadId: threadID})
+	if err != nil {
+		return fmt.Errorf("ListRuns: %w", err)
+	}
+	if len(runs.GetRuns()) == 0 {
+		return errors.New("ListRuns returned no runs")
+	}
+	fmt.Printf("listed count=%d first=%s second=%s next_page_token=%s\n", len(runs.GetRuns()), runs.GetRuns()[0].GetRunId(), runs.GetRuns()[len(runs.GetRuns())-1].GetRunId(), runs.GetNextPageToken())
+	state, err := threads.GetThreadState(ctx, &runsv1.GetThreadStateRequest{ThreadId: threadID})
+	if err != nil {
+		return fmt.Errorf("GetThreadState: %w", err)
+	}
+	s := state.GetState()
+	fmt.Printf("state checkpoint=%s values_messages=%d next=%d\n", s.GetCheckpointId(), len(s.GetValues().GetFields()["messages"].GetListValue().GetValues()), len(s.GetNext()))
 	return nil
 }

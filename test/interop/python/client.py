@@ -3,14 +3,21 @@
 Usage: client.py HOST:PORT
 
 Streams a run of the demo assistant (stream mode UPDATES), then lists its last
-two messages. Prints one line per stream event and one for the messages, in
-the format test/interop/interop.test.ts reads (the Go peer prints the same):
+two messages; then starts a second run on the same thread in the background
+(CreateRun), waits for it (AwaitRun), lists the thread's runs (ListRuns) and
+reads the thread's state (ThreadsService.GetThreadState). Prints one line per
+stream event and one per later call, in the format
+test/interop/interop.test.ts reads (the Go peer prints the same):
 
     event metadata run_id=<id> thread_id=<id>
     event part mode=STREAM_MODE_UPDATES
     event error name=<name>
     event end status=RUN_STATUS_SUCCESS
     messages count=2 types=tool,ai has_more=true
+    created run_id=<id> status=RUN_STATUS_PENDING|RUN_STATUS_RUNNING
+    awaited status=RUN_STATUS_SUCCESS values_messages=8
+    listed count=2 first=<id> second=<id> next_page_token=
+    state checkpoint=<id> values_messages=8 next=0
 
 Exits non-zero on any error. The stubs come from buf (test/peers/python-go.sh).
 """
@@ -23,7 +30,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "gen"))
 import grpc  # noqa: E402
 from google.protobuf import struct_pb2  # noqa: E402
 
-from agentruns.v1 import runs_pb2, runs_pb2_grpc  # noqa: E402
+from agentruns.v1 import runs_pb2, runs_pb2_grpc, threads_pb2, threads_pb2_grpc  # noqa: E402
 
 TIMEOUT_S = 20
 
@@ -42,14 +49,14 @@ def main(target: str) -> None:
                 stream_mode=[runs_pb2.STREAM_MODE_UPDATES],
             )
         )
-        run_id = ""
+        run_id = thread_id = ""
         for response in client.StreamRun(request, timeout=TIMEOUT_S):
             if response.WhichOneof("payload") != "event":
                 continue  # a heartbeat: not an event
             event = response.event
             kind = event.WhichOneof("kind")
             if kind == "metadata":
-                run_id = event.metadata.run_id
+                run_id, thread_id = event.metadata.run_id, event.metadata.thread_id
                 print(f"event metadata run_id={run_id} thread_id={event.metadata.thread_id}")
             elif kind == "part":
                 print(f"event part mode={runs_pb2.StreamMode.Name(event.part.mode)}")
@@ -67,6 +74,25 @@ def main(target: str) -> None:
         )
         types = ",".join(m.message["type"] for m in listed.messages)
         print(f"messages count={len(listed.messages)} types={types} has_more={str(listed.has_more).lower()}")
+        background(client, threads_pb2_grpc.ThreadsServiceStub(channel), thread_id)
+
+
+def background(client, threads, thread_id: str) -> None:
+    """CreateRun on the thread, AwaitRun, ListRuns on the thread, GetThreadState."""
+    second_input = struct_pb2.Struct()
+    second_input.update({"messages": [{"role": "user", "content": "again from python"}]})
+    created = client.CreateRun(
+        runs_pb2.CreateRunRequest(run=runs_pb2.RunCreate(assistant_id="demo", thread_id=thread_id, input=second_input)),
+        timeout=TIMEOUT_S,
+    ).run
+    print(f"created run_id={created.run_id} status={runs_pb2.RunStatus.Name(created.status)}")
+    awaited = client.AwaitRun(runs_pb2.AwaitRunRequest(run_id=created.run_id), timeout=TIMEOUT_S)
+    print(f"awaited status={runs_pb2.RunStatus.Name(awaited.run.status)} values_messages={len(awaited.values['messages'])}")
+    runs = client.ListRuns(runs_pb2.ListRunsRequest(thread_id=thread_id), timeout=TIMEOUT_S)
+    ids = [r.run_id for r in runs.runs]
+    print(f"listed count={len(ids)} first={ids[0]} second={ids[-1]} next_page_token={runs.next_page_token}")
+    state = threads.GetThreadState(threads_pb2.GetThreadStateRequest(thread_id=thread_id), timeout=TIMEOUT_S).state
+    print(f"state checkpoint={state.checkpoint_id} values_messages={len(state.values['messages'])} next={len(state.next)}")
 
 
 if __name__ == "__main__":
