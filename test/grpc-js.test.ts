@@ -8,12 +8,15 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 
 let t: TestServer;
 let client: ReturnType<typeof grpcJsClient>;
+let threads: ReturnType<typeof grpcJsClient>;
 beforeAll(async () => {
   t = await startTestServer();
   client = grpcJsClient(t.port);
+  threads = grpcJsClient(t.port, "ThreadsService");
 });
 afterAll(async () => {
   client.close();
+  threads.close();
   await t.stop();
 });
 
@@ -75,6 +78,29 @@ describe("grpc-js over h2c", () => {
     expect(events.at(-1).kind).toBe("end");
     expect(events.filter((e: any) => e.part?.mode === "STREAM_MODE_CUSTOM")).toHaveLength(2);
     expect((await headers).get("x-thread-id")[0]).toBe(events[0].metadata.thread_id);
+  });
+
+  it("CreateRun, AwaitRun, ListRuns and ThreadsService.GetThreadState", async () => {
+    const { run } = await unary<any, any>(client, "CreateRun", { run: { assistant_id: "demo", input: input() } });
+    expect(["RUN_STATUS_PENDING", "RUN_STATUS_RUNNING"]).toContain(run.status);
+    const awaited = await unary<any, any>(client, "AwaitRun", { run_id: run.run_id });
+    expect(awaited.run.status).toBe("RUN_STATUS_SUCCESS");
+    const types = (values: any) => values.fields.messages.listValue.values.map((m: any) => m.structValue.fields.type.stringValue);
+    expect(types(awaited.values)).toEqual(["human", "ai", "tool", "ai"]);
+
+    // A second run on the thread, then both listed newest first.
+    const second = await unary<any, any>(client, "WaitRun", { run: { assistant_id: "demo", thread_id: run.thread_id, input: input() } });
+    const listed = await unary<any, any>(client, "ListRuns", { thread_id: run.thread_id, page_size: 1 });
+    expect(listed.runs.map((r: any) => r.run_id)).toEqual([second.run.run_id]);
+    expect(listed.next_page_token).not.toBe("");
+    const rest = await unary<any, any>(client, "ListRuns", { thread_id: run.thread_id, page_size: 1, page_token: listed.next_page_token });
+    expect(rest.runs.map((r: any) => r.run_id)).toEqual([run.run_id]);
+    expect(rest.next_page_token).toBe("");
+
+    const { state } = await unary<any, any>(threads, "GetThreadState", { thread_id: run.thread_id });
+    expect(types(state.values)).toHaveLength(8);
+    expect(state.checkpoint_id).not.toBe("");
+    expect(state.next).toEqual([]);
   });
 
   it("gets gRPC status codes with the field named", async () => {

@@ -2,8 +2,6 @@
 // (and gRPC health through it), and a Connect client over gRPC (h2c) for the
 // corners grpcurl doesn't reach (unknown symbols, v1alpha, transitive files).
 // grpc-js's health client is in health-peers.test.ts.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createFileRegistry, fromBinary } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
@@ -17,22 +15,9 @@ import {
 } from "../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { useStandInServer } from "./helpers/stand-in-server.js";
-import { requireTool } from "./helpers/tools.js";
-
-const run = promisify(execFile);
+import { grpcurl } from "./helpers/tools.js";
 
 const server = useStandInServer();
-
-async function grpcurl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  const bin = requireTool("grpcurl");
-  try {
-    const { stdout, stderr } = await run(bin, ["-plaintext", ...args], { timeout: 20_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: typeof e.code === "number" ? e.code : -1 };
-  }
-}
 
 describe("grpcurl with no .proto files", () => {
   it("lists the services", async () => {

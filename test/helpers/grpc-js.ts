@@ -6,8 +6,9 @@ import * as protoLoader from "@grpc/proto-loader";
 
 const PROTO_DIR = fileURLToPath(new URL("../../proto", import.meta.url));
 
-export function grpcJsClient(port: number): grpc.Client & Record<string, any> {
-  const definition = protoLoader.loadSync("agentruns/v1/runs.proto", {
+/** A RunsService client (or, with `service`, a ThreadsService one) of 127.0.0.1:`port`. */
+export function grpcJsClient(port: number, service: "RunsService" | "ThreadsService" = "RunsService"): grpc.Client & Record<string, any> {
+  const definition = protoLoader.loadSync(["agentruns/v1/runs.proto", "agentruns/v1/threads.proto"], {
     includeDirs: [PROTO_DIR],
     keepCase: true,
     longs: String,
@@ -16,7 +17,7 @@ export function grpcJsClient(port: number): grpc.Client & Record<string, any> {
     oneofs: true,
   });
   const pkg = grpc.loadPackageDefinition(definition) as any;
-  return new pkg.agentruns.v1.RunsService(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new pkg.agentruns.v1[service](`127.0.0.1:${port}`, grpc.credentials.createInsecure());
 }
 
 export function unary<Req, Res>(client: any, method: string, request: Req, metadata = new grpc.Metadata()): Promise<Res> {
