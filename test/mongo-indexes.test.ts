@@ -36,12 +36,12 @@ const called: string[] = [];
 let stores: Stores;
 let client: MongoClient;
 
-/** The fields a find or count (an aggregate with a leading $match) filters and sorts on. */
+/** The fields a find, a findAndModify or a count (an aggregate with a leading $match) filters and sorts on. */
 function queryOf(event: CommandStartedEvent): Query | null {
   const command = event.command as Record<string, unknown>;
   const match = (command["pipeline"] as Array<Record<string, unknown>> | undefined)?.[0]?.["$match"];
-  const filter = (command["filter"] ?? match) as Record<string, unknown> | undefined;
-  const collection = command["find"] ?? command["aggregate"];
+  const filter = (command["filter"] ?? command["query"] ?? match) as Record<string, unknown> | undefined;
+  const collection = command["find"] ?? command["aggregate"] ?? command["findAndModify"];
   if (typeof collection !== "string" || !filter) return null;
   // The driver sends a sort as a Map, to keep the order of its keys.
   const sort = command["sort"] ?? {};
@@ -92,6 +92,8 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
   await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));
   await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
+  const feedback = { feedbackId: randomUUID(), runId: run.runId, threadId: run.threadId, userId: "u", messageId: null, rating: 1 as const, comment: null, createdAt: now };
+  await labelled("feedback.upsert", () => stores.feedback.upsert(feedback));
 }
 
 async function indexKeys(collection: string): Promise<Map<string, string[]>> {

@@ -227,6 +227,29 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(list[0]!.comment).toBe("$set {.}");
     });
 
+    it("upserts one per (run, user): creates when absent, then updates rating, comment and message only", async () => {
+      const runId = randomUUID();
+      const first = feedback(runId, "u1");
+      expect(await stores.feedback.upsert(first)).toEqual(first);
+      const second = { ...feedback(runId, "u1"), rating: -1 as const, comment: null, messageId: "m1" };
+      const updated = await stores.feedback.upsert(second);
+      expect(updated).toEqual({ ...first, rating: -1, comment: null, messageId: "m1" });
+      await stores.feedback.upsert(feedback(runId, "u2"));
+      const list = await stores.feedback.listByRun(runId);
+      expect(list.map((f) => [f.userId, f.rating])).toEqual([["u1", -1], ["u2", 1]]);
+      expect(list[0]).toEqual(updated);
+    });
+
+    it("keeps one per (run, user) under racing upserts, every caller getting that one", async () => {
+      const runId = randomUUID();
+      const racing = Array.from({ length: 20 }, (_, i) => ({ ...feedback(runId, "u1"), comment: `c${i}` }));
+      const results = await Promise.all(racing.map((f) => stores.feedback.upsert(f)));
+      const list = await stores.feedback.listByRun(runId);
+      expect(list).toHaveLength(1);
+      expect(new Set(results.map((r) => r.feedbackId))).toEqual(new Set([list[0]!.feedbackId]));
+      expect(racing.map((f) => f.comment)).toContain(list[0]!.comment);
+    });
+
     it("deletes only on the right run", async () => {
       const runId = randomUUID();
       const f = feedback(runId, "u1");

@@ -68,6 +68,12 @@ export interface EventStore {
 export interface FeedbackStore {
   /** Throws DuplicateError when (runId, userId) already has feedback. */
   create(feedback: FeedbackRecord): Promise<void>;
+  /**
+   * Sets the rating, comment and message of `feedback.userId`'s feedback on
+   * `feedback.runId`, creating it (with `feedback`'s id, thread and time) when
+   * absent. Atomic: racing upserts leave exactly one. Returns it as stored.
+   */
+  upsert(feedback: FeedbackRecord): Promise<FeedbackRecord>;
   listByRun(runId: string): Promise<FeedbackRecord[]>;
   /** Deletes the feedback if it is on `runId`; returns whether it existed. */
   delete(runId: string, feedbackId: string): Promise<boolean>;

@@ -13,6 +13,17 @@ export class MemoryFeedbackStore implements FeedbackStore {
     list.push({ ...feedback });
   }
 
+  async upsert(feedback: FeedbackRecord): Promise<FeedbackRecord> {
+    let list = this.byRun.get(feedback.runId);
+    if (!list) this.byRun.set(feedback.runId, (list = []));
+    const index = list.findIndex((f) => f.userId === feedback.userId);
+    const { rating, comment, messageId } = feedback;
+    const stored = index < 0 ? { ...feedback } : { ...list[index]!, rating, comment, messageId };
+    if (index < 0) list.push(stored);
+    else list[index] = stored;
+    return { ...stored };
+  }
+
   async listByRun(runId: string): Promise<FeedbackRecord[]> {
     return (this.byRun.get(runId) ?? []).map((f) => ({ ...f }));
   }
