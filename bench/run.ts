@@ -7,7 +7,7 @@
 //
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
-// hardening, hardening-bounds, anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// hardening, hardening-bounds, mongo-commands, anchors; partial runs write into bench/.out/partial/ unless --out is given).
 // `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
 // checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
@@ -31,6 +31,7 @@ import { hardeningSection } from "./sections/hardening.js";
 import { seedAndList } from "./sections/list.js";
 import { memoryFinished, memoryIdle } from "./sections/memory.js";
 import { mongoSection } from "./sections/mongo.js";
+import { mongoCommandsSection } from "./sections/mongo-commands.js";
 import { profileRun } from "./sections/profile.js";
 import { streamTiming } from "./sections/stream.js";
 import { waitMatrix } from "./sections/wait.js";
@@ -65,6 +66,7 @@ async function measure(): Promise<void> {
   if (want("finished")) await section("memory: finished runs", () => memoryFinished(worker, finishedServer));
   await finishedServer.stop();
   if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
+  if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
 }

@@ -4,6 +4,7 @@ import { median, type LoopResult, type SeedResult, type StreamEventsResult, type
 import type { ProfileSummary } from "../profile.js";
 import type { HardeningResults } from "../sections/hardening.js";
 import type { BoundsResults } from "../sections/hardening-client.js";
+import type { CommandsCase } from "../sections/mongo-commands.js";
 
 /** One measured loop, with the server's CPU over it (cores; null without a server). */
 export type Sample = LoopResult & { serverCpu: number | null };
@@ -172,6 +173,8 @@ export const R = {
   hardening: null as null | HardeningResults,
   /** Section 9's bounds part: issue 15 items 4, 12 and 13 (sections/hardening-bounds.ts, hardening-fanout.ts). */
   hardeningBounds: null as null | BoundsResults,
+  /** Section 10: MongoDB commands per run (sections/mongo-commands.ts). */
+  mongoCommands: [] as CommandsCase[],
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

@@ -10,6 +10,7 @@ import { hardeningHeadline, hardeningReport } from "../sections/hardening.js";
 import { eventsFigures, eventsHeadline, eventsReport } from "../sections/events.js";
 import { memoryFigures, memoryHeadline, memoryReport } from "../sections/memory.js";
 import { mongoFigures, mongoHeadline, mongoReport } from "../sections/mongo.js";
+import { mongoCommandsReport } from "../sections/mongo-commands.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
 import { streamReport } from "../sections/stream.js";
 import { waitFigures, waitHeadline, waitReport } from "../sections/wait.js";
@@ -61,6 +62,7 @@ export function report(figures: string[], durationSec: number): string {
     ...profileReport(),
     ...history(),
     ...hardeningReport(),
+    ...mongoCommandsReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),
