@@ -1,6 +1,7 @@
 // The playground page in a real headless Chromium against a real server:
 // build it with Vite, serve it with staticFiles() in front of the app, start a
-// run, watch its events, page its messages, leave feedback. Chromium is a test
+// run, watch its events, page its messages, leave feedback, find the run again
+// under its thread. Chromium is a test
 // peer (test/peers/chromium.sh); without it the test fails, never skips.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -203,6 +204,24 @@ describe("playground page in Chromium", () => {
     expect(await feedback.count()).toBe(1);
     // That refusal (ALREADY_EXISTS is HTTP 409 in Connect) is the page's only failed request or error.
     expect(problems).toEqual(["409 /agentruns.v1.RunsService/CreateRunFeedback"]);
+
+    // The run's thread is listed (refreshed when the run ended); picking it lists
+    // its run, and picking the run opens it again.
+    const threadId = (await page.getByTestId("thread-id").textContent())!;
+    const threadRow = page.locator(`[data-testid="thread-row"][data-thread-id="${threadId}"]`);
+    await expect.poll(() => threadRow.count()).toBe(1);
+    expect(await threadRow.locator("td").nth(1).textContent()).toBe("idle");
+    await threadRow.click();
+    const runRow = page.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
+    await expect.poll(() => runRow.count()).toBe(1);
+    expect(await page.getByTestId("runs-of").textContent()).toBe(threadId);
+    expect(await runRow.locator("td").nth(2).textContent()).toBe("success");
+    await page.getByTestId("msgs-latest").evaluate((el) => ((el as HTMLButtonElement).disabled = true));
+    await page.getByTestId("error").evaluate((el) => (el.textContent = ""));
+    await runRow.click();
+    expect(await page.getByTestId("run-id").textContent()).toBe(runId);
+    await expect.poll(types).toEqual(["human", "ai", "tool", "ai"]);
+    await expect.poll(() => page.getByTestId("msgs-latest").isDisabled()).toBe(false);
 
     await page.getByTestId("error").evaluate((el) => (el.textContent = "")); // a clean picture
     await mkdir(resolve(REPO, "test-results"), { recursive: true });

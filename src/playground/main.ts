@@ -1,27 +1,23 @@
 /// <reference lib="dom" />
 // The playground: start a run and watch its events, page its messages, leave
-// feedback. Plain DOM code over the Connect protocol (JSON) to this origin.
+// feedback, browse the caller's threads and runs (browse.ts). Plain DOM code
+// over the Connect protocol (JSON) to this origin.
 import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { RunEventSchema, RunStatus, RunsService, StreamMode, type RunEvent, type RunMessage } from "../../gen/agentruns/v1/runs_pb.js";
+import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
+import { browse } from "./browse.js";
+import { $, cell, codeName, short } from "./dom.js";
 
-const client = createClient(
-  RunsService,
-  createConnectTransport({
-    baseUrl: location.origin,
-    useBinaryFormat: false,
-    // The list RPCs have no side effects: send them as cacheable GETs.
-    useHttpGet: true,
-  }),
-);
-
-function $<T extends HTMLElement = HTMLElement>(id: string): T {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`#${id} is missing from index.html`);
-  return el as T;
-}
+const transport = createConnectTransport({
+  baseUrl: location.origin,
+  useBinaryFormat: false,
+  // The list RPCs have no side effects: send them as cacheable GETs.
+  useHttpGet: true,
+});
+const client = createClient(RunsService, transport);
 
 const ui = {
   error: $("error"),
@@ -54,25 +50,6 @@ let page: { first?: bigint; last?: bigint } = {};
 function showError(e: unknown): void {
   const err = ConnectError.from(e);
   ui.error.textContent = `${err.code ? `[${codeName(err.code)}] ` : ""}${err.rawMessage}`;
-}
-
-function codeName(code: number): string {
-  const names = ["ok", "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists",
-    "permission_denied", "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented",
-    "internal", "unavailable", "data_loss", "unauthenticated"];
-  return names[code] ?? String(code);
-}
-
-function short(value: JsonValue | undefined, max = 160): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value ?? null);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function cell(tr: HTMLTableRowElement, text: string, className?: string): HTMLTableCellElement {
-  const td = tr.insertCell();
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
 }
 
 // ---- runs and events -------------------------------------------------------
@@ -144,6 +121,7 @@ async function startRun(): Promise<void> {
     await loadMessages({});
     await loadFeedback().catch(showError);
   }
+  await browser.refresh();
 }
 
 function setRun(id: string, threadId = ""): void {
@@ -229,6 +207,21 @@ async function sendFeedback(rating: 1 | -1): Promise<void> {
 }
 
 // ---- wiring ----------------------------------------------------------------
+
+const browser = browse({
+  runs: client,
+  threads: createClient(ThreadsService, transport),
+  showError,
+  selectRun(run) {
+    ui.error.textContent = "";
+    ui.events.replaceChildren();
+    setRun(run.runId, run.threadId);
+    ui.runStatus.textContent = RunStatus[run.status].toLowerCase();
+    void loadMessages({});
+    void loadFeedback().catch(showError);
+  },
+});
+void browser.refresh();
 
 ui.start.addEventListener("click", () => void startRun());
 ui.message.addEventListener("keydown", (e) => {
