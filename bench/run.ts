@@ -32,6 +32,7 @@ import { seedAndList } from "./sections/list.js";
 import { memoryFinished, memoryIdle } from "./sections/memory.js";
 import { mongoSection } from "./sections/mongo.js";
 import { mongoCommandsSection } from "./sections/mongo-commands.js";
+import { resourcePagesSection } from "./sections/resource-pages.js";
 import { profileRun } from "./sections/profile.js";
 import { streamTiming } from "./sections/stream.js";
 import { waitMatrix } from "./sections/wait.js";
@@ -67,6 +68,7 @@ async function measure(): Promise<void> {
   await finishedServer.stop();
   if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
   if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
+  if (want("resource-pages")) await section("ListRuns and SearchThreads page time (issue 17)", async () => void (await resourcePagesSection()));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
 }

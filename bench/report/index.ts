@@ -11,6 +11,7 @@ import { eventsFigures, eventsHeadline, eventsReport } from "../sections/events.
 import { memoryFigures, memoryHeadline, memoryReport } from "../sections/memory.js";
 import { mongoFigures, mongoHeadline, mongoReport } from "../sections/mongo.js";
 import { mongoCommandsReport } from "../sections/mongo-commands.js";
+import { resourcePagesReport } from "../sections/resource-pages.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
 import { streamReport } from "../sections/stream.js";
 import { waitFigures, waitHeadline, waitReport } from "../sections/wait.js";
@@ -63,6 +64,7 @@ export function report(figures: string[], durationSec: number): string {
     ...history(),
     ...hardeningReport(),
     ...mongoCommandsReport(),
+    ...resourcePagesReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),
