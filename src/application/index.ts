@@ -12,9 +12,11 @@ import { EventBus } from "./runs/event-bus.js";
 import { EventCache } from "./runs/event-cache.js";
 import { LiveRuns } from "./runs/live-runs.js";
 import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
+import { threadStateUseCases, type ThreadStateUseCases } from "./threads/state.js";
 
 export type { RunSpec } from "./runs/create-run.js";
 export type { TailItem } from "./runs/tail.js";
+export type { HistoryRequest, StateUpdate } from "./threads/state.js";
 
 /** The registered graphs, as request decoding needs them: which exist, and their node names. */
 export interface AssistantCatalog {
@@ -35,6 +37,8 @@ export interface ApplicationDeps {
 export interface Application {
   runs: RunUseCases;
   feedback: FeedbackUseCases;
+  /** Threads' checkpointed state, history and messages. */
+  threadState: ThreadStateUseCases;
   graphs: GraphRegistry;
   /** Runs executing on this replica. */
   activeRunCount(): number;
@@ -58,6 +62,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   return {
     runs,
     feedback: feedbackUseCases(deps.stores, runs),
+    threadState: threadStateUseCases({ stores: deps.stores, graphs: deps.graphs }),
     graphs: deps.graphs,
     activeRunCount: () => core.activeRunCount,
     drain: (graceMs) => core.drain(graceMs),

@@ -55,6 +55,15 @@ export class ThreadNotFoundError extends DomainError {
   }
 }
 
+/** A checkpoint id that is not one of the thread's checkpoints (or was pruned). */
+export class CheckpointNotFoundError extends DomainError {
+  readonly kind = "not_found";
+  readonly reason = "CHECKPOINT_NOT_FOUND";
+  constructor(field: string, checkpointId: string, threadId: string) {
+    super(`${field}: checkpoint "${checkpointId}" not found on thread "${threadId}"`, { checkpoint_id: checkpointId, thread_id: threadId });
+  }
+}
+
 export class AssistantNotFoundError extends DomainError {
   readonly kind = "not_found";
   readonly reason = "ASSISTANT_NOT_FOUND";
@@ -83,8 +92,18 @@ export class FeedbackExistsError extends DomainError {
 export class ThreadBusyError extends DomainError {
   readonly kind = "failed_precondition";
   readonly reason = "THREAD_BUSY";
-  constructor(readonly threadId: string) {
-    super(`thread ${threadId} already has an active run; use multitask_strategy interrupt, rollback or enqueue`, { thread_id: threadId });
+  /** `advice`: what the caller can do instead (a new run: another multitask strategy). */
+  constructor(readonly threadId: string, advice = "use multitask_strategy interrupt, rollback or enqueue") {
+    super(`thread ${threadId} already has an active run; ${advice}`, { thread_id: threadId });
+  }
+}
+
+/** A state update on a thread no run has run on: which graph's reducers would apply is unknown. */
+export class ThreadHasNoGraphError extends DomainError {
+  readonly kind = "failed_precondition";
+  readonly reason = "THREAD_HAS_NO_GRAPH";
+  constructor(threadId: string) {
+    super(`thread "${threadId}" has no run yet, so no graph to apply a state update with; run an assistant on it first`, { thread_id: threadId });
   }
 }
 

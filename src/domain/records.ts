@@ -11,11 +11,14 @@ export function isJsonObject(value: unknown): value is JsonObject {
 export type RunStatus = "pending" | "running" | "success" | "error" | "interrupted" | "timeout";
 export const TERMINAL_STATUSES: readonly RunStatus[] = ["success", "error", "interrupted", "timeout"];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ["pending", "running"];
+export const ALL_RUN_STATUSES: readonly RunStatus[] = [...ACTIVE_STATUSES, ...TERMINAL_STATUSES];
 
 export type StreamModeName = "values" | "updates" | "messages" | "custom" | "debug" | "tasks" | "checkpoints";
 export type MultitaskStrategyName = "reject" | "interrupt" | "rollback" | "enqueue";
 export type OnDisconnectName = "cancel" | "continue";
 export type CancelActionName = "interrupt" | "rollback";
+/** When LangGraph writes a run's checkpoints: before each next step, while it runs (the default), or only at the end. */
+export type DurabilityName = "sync" | "async" | "exit";
 
 /** Everything needed to execute a run, kept with it so any replica can start it. */
 export interface RunKwargs {
@@ -29,6 +32,8 @@ export interface RunKwargs {
   checkpointId: string | null;
   streamSubgraphs: boolean;
   onDisconnect: OnDisconnectName;
+  /** As asked at creation; absent when not asked (and in runs stored before it existed): LangGraph's default, async. */
+  durability?: DurabilityName;
   /** The run's time limit once it executes; absent in runs stored before limits existed (the server's default applies). */
   timeoutSeconds?: number;
 }

@@ -30,6 +30,7 @@ export function graphCall(run: RunRecord, signal: AbortSignal): GraphCall {
     metadata: { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId },
   };
   if (kwargs.context) options["context"] = kwargs.context;
+  if (kwargs.durability) options["durability"] = kwargs.durability;
   if (kwargs.interruptBefore.length) options["interruptBefore"] = kwargs.interruptBefore.includes("*") ? "*" : kwargs.interruptBefore;
   if (kwargs.interruptAfter.length) options["interruptAfter"] = kwargs.interruptAfter.includes("*") ? "*" : kwargs.interruptAfter;
   if (typeof userConfig["recursion_limit"] === "number") options["recursionLimit"] = userConfig["recursion_limit"];

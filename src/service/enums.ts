@@ -1,8 +1,8 @@
 // The contract's enums and the domain's names for them, each table written
 // once and read both ways (requests decode, responses encode). Unknown numbers
 // never reach these: protovalidate's defined_only rules refuse them first.
-import { CancelAction, MultitaskStrategy, OnDisconnect, RunStatus, StreamMode } from "../../gen/agentruns/v1/runs_pb.js";
-import type { CancelActionName, MultitaskStrategyName, OnDisconnectName, RunStatus as RunStatusName, StreamModeName } from "../domain/records.js";
+import { CancelAction, Durability, MultitaskStrategy, OnDisconnect, RunStatus, StreamMode } from "../../gen/agentruns/v1/runs_pb.js";
+import type { CancelActionName, DurabilityName, MultitaskStrategyName, OnDisconnectName, RunStatus as RunStatusName, StreamModeName } from "../domain/records.js";
 
 function twoWay<P extends number, N extends string>(pairs: ReadonlyArray<readonly [P, N]>, unspecified: N) {
   const toName = new Map<number, N>(pairs);
@@ -44,6 +44,16 @@ export const ON_DISCONNECT = twoWay<OnDisconnect, OnDisconnectName>(
     [OnDisconnect.CONTINUE, "continue"],
   ],
   "cancel",
+);
+
+/** UNSPECIFIED means ASYNC, LangGraph's default (a request that leaves it unset keeps no durability). */
+export const DURABILITIES = twoWay<Durability, DurabilityName>(
+  [
+    [Durability.SYNC, "sync"],
+    [Durability.ASYNC, "async"],
+    [Durability.EXIT, "exit"],
+  ],
+  "async",
 );
 
 /** UNSPECIFIED means INTERRUPT. */

@@ -4,7 +4,17 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import type { ServiceDeps } from "./deps.js";
+import { getThreadState } from "./rpc/get-thread-state.js";
+import { listThreadHistory } from "./rpc/list-thread-history.js";
+import { listThreadMessages } from "./rpc/list-thread-messages.js";
+import { updateThreadState } from "./rpc/update-thread-state.js";
 
-export function threadsRoutes(_deps: ServiceDeps) {
-  return (router: ConnectRouter) => router.service(ThreadsService, {});
+export function threadsRoutes(deps: ServiceDeps) {
+  return (router: ConnectRouter) =>
+    router.service(ThreadsService, {
+      getThreadState: getThreadState(deps),
+      updateThreadState: updateThreadState(deps),
+      listThreadHistory: listThreadHistory(deps),
+      listThreadMessages: listThreadMessages(deps),
+    });
 }

@@ -10,6 +10,8 @@ import type { CancelAction, RunCreate } from "../../gen/agentruns/v1/runs_pb.js"
 import type { AssistantCatalog, RunSpec } from "../application/index.js";
 import { AssistantNotFoundError } from "../domain/errors.js";
 import type { MessagePageQuery } from "../domain/events.js";
+import { Durability } from "../../gen/agentruns/v1/runs_pb.js";
+import { DURABILITIES } from "./enums.js";
 import { isJsonObject, type CancelActionName, type JsonObject, type JsonValue, type StreamModeName } from "../domain/records.js";
 import { CANCEL_ACTIONS, ON_DISCONNECT, STRATEGIES, STREAM_MODES } from "./enums.js";
 import { invalidArgument } from "./errors.js";
@@ -37,6 +39,7 @@ export const JSON_LIMITS = {
   "run.input": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
   "run.command": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
   "run.context": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
+  values: { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
 } as const;
 /** Keys of any one object: no message, state or settings object needs more, and each key is work on every read. */
 export const MAX_OBJECT_KEYS = 10_000;
@@ -108,6 +111,7 @@ export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog): RunSpe
       streamSubgraphs: run.streamSubgraphs,
       onDisconnect: ON_DISCONNECT.name(run.onDisconnect),
       ...(run.timeoutSeconds !== undefined && { timeoutSeconds: run.timeoutSeconds }),
+      ...(run.durability !== Durability.UNSPECIFIED && { durability: DURABILITIES.name(run.durability) }),
     },
   };
 }
@@ -162,7 +166,7 @@ function nodeNames(field: string, names: string[], assistantId: string, known: R
 }
 
 /** A thread id: a UUID (normalised to lower case) or DeerFlow's letters, digits, `_` and `-`, up to 64. */
-function threadId(field: string, value: string): string {
+export function threadId(field: string, value: string): string {
   if (UUID.test(value)) return value.toLowerCase();
   if (!THREAD_ID.test(value)) throw invalidArgument(field, "must be a UUID or 1..64 letters, digits, '_' or '-'; empty for a new thread");
   return value;

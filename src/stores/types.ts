@@ -21,6 +21,8 @@ export interface RunStore {
   delete(runId: string): Promise<void>;
   /** Runs of a thread in the given statuses, oldest first; the first `limit` of them when given (admission asks for one, not the whole queue). */
   listByThread(threadId: string, statuses: readonly RunStatus[], limit?: number): Promise<RunRecord[]>;
+  /** The thread's most recently created run, whatever its status; null when it has none. */
+  latestByThread(threadId: string): Promise<RunRecord | null>;
   /** Running or pending runs whose lease ended before `now`. */
   listExpired(now: Date, limit: number): Promise<RunRecord[]>;
   /** Pending runs created before `before`, oldest first (queued runs whose scheduling may have been lost). */
@@ -60,6 +62,8 @@ export interface EventStore {
   listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredStreamEvent[]>;
   /** One page of a run's messages, ascending by seq (see ListRunMessages). */
   pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage>;
+  /** One page of a thread's messages across its runs, by the same rules as pageMessages. */
+  pageThreadMessages(threadId: string, query: MessagePageQuery): Promise<MessagePage>;
   /** Whether the run has a message with this id. */
   hasMessage(runId: string, messageId: string): Promise<boolean>;
   deleteRun(runId: string): Promise<void>;

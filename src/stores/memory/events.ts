@@ -11,10 +11,24 @@ function pushTo<T>(index: Map<string, T[]>, runId: string, row: T): void {
   rows.push(row);
 }
 
+/** One page of `rows` (ascending by seq) by ListRunMessages' rules: after `afterSeq`, else the last before `beforeSeq`. */
+function pageOf(rows: readonly StoredMessage[], query: MessagePageQuery): MessagePage {
+  if (query.afterSeq !== undefined) {
+    const start = firstAfter(rows, query.afterSeq);
+    const page = rows.slice(start, start + query.limit);
+    return { rows: page, hasMore: start + query.limit < rows.length };
+  }
+  const end = query.beforeSeq !== undefined ? firstAfter(rows, query.beforeSeq - 1) : rows.length;
+  const start = Math.max(0, end - query.limit);
+  return { rows: rows.slice(start, end), hasMore: start > 0 };
+}
+
 export class MemoryEventStore implements EventStore {
   readonly lastSeq = new Map<string, number>();
   private readonly runEvents = new Map<string, StoredStreamEvent[]>();
   private readonly runMessages = new Map<string, StoredMessage[]>();
+  /** The same message rows per thread, across its runs (seqs are per thread, so appending keeps them ascending). */
+  private readonly threadMessages = new Map<string, StoredMessage[]>();
 
   /** `stored`: told each batch's size (JSON length) as it is kept, for the store's byte bound. */
   constructor(private readonly stored: (runId: string, bytes: number) => void = () => {}) {}
@@ -36,8 +50,10 @@ export class MemoryEventStore implements EventStore {
     const stored = fresh.map((e): StoredEvent => ({ ...e, threadId, runId, seq: ++seq, createdAt }));
     this.lastSeq.set(threadId, seq);
     for (const row of stored) {
-      if (isStoredMessage(row)) pushTo(this.runMessages, runId, row);
-      else pushTo(this.runEvents, runId, row);
+      if (isStoredMessage(row)) {
+        pushTo(this.runMessages, runId, row);
+        pushTo(this.threadMessages, threadId, row);
+      } else pushTo(this.runEvents, runId, row);
     }
     if (stored.length > 0) this.stored(runId, sizeOf(stored));
     return stored;
@@ -51,15 +67,11 @@ export class MemoryEventStore implements EventStore {
   }
 
   async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
-    const rows = this.runMessages.get(runId) ?? [];
-    if (query.afterSeq !== undefined) {
-      const start = firstAfter(rows, query.afterSeq);
-      const page = rows.slice(start, start + query.limit);
-      return { rows: page, hasMore: start + query.limit < rows.length };
-    }
-    const end = query.beforeSeq !== undefined ? firstAfter(rows, query.beforeSeq - 1) : rows.length;
-    const start = Math.max(0, end - query.limit);
-    return { rows: rows.slice(start, end), hasMore: start > 0 };
+    return pageOf(this.runMessages.get(runId) ?? [], query);
+  }
+
+  async pageThreadMessages(threadId: string, query: MessagePageQuery): Promise<MessagePage> {
+    return pageOf(this.threadMessages.get(threadId) ?? [], query);
   }
 
   async hasMessage(runId: string, messageId: string): Promise<boolean> {
@@ -68,7 +80,13 @@ export class MemoryEventStore implements EventStore {
 
   async deleteRun(runId: string): Promise<void> {
     this.runEvents.delete(runId);
+    const threadId = this.runMessages.get(runId)?.[0]?.threadId;
     this.runMessages.delete(runId);
+    const threadRows = threadId === undefined ? undefined : this.threadMessages.get(threadId);
+    if (threadId === undefined || !threadRows) return;
+    const kept = threadRows.filter((row) => row.runId !== runId);
+    if (kept.length > 0) this.threadMessages.set(threadId, kept);
+    else this.threadMessages.delete(threadId);
   }
 }
 

@@ -109,6 +109,16 @@ export class MemoryRunStore implements RunStore {
     return picked.map((run) => ({ ...run }));
   }
 
+  async latestByThread(threadId: string): Promise<RunRecord | null> {
+    let latest: RunRecord | null = null;
+    // Of equal creation times the last inserted counts as the latest.
+    for (const id of this.byThread.get(threadId) ?? []) {
+      const run = this.runs.get(id);
+      if (run && (!latest || run.createdAt >= latest.createdAt)) latest = run;
+    }
+    return latest && { ...latest };
+  }
+
   /** Copies of the first `limit` runs that `keep` accepts, in insertion order. */
   private scan(limit: number, keep: (run: RunRecord) => boolean): RunRecord[] {
     const out: RunRecord[] = [];

@@ -117,14 +117,21 @@ export class MongoEventStore implements EventStore {
   }
 
   async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {
-    const filter: Record<string, unknown> = { run_id: String(runId), cat: "message" };
+    return this.pageOf({ run_id: String(runId), cat: "message" }, INDEXES.eventsByRun.name, query);
+  }
+
+  async pageThreadMessages(threadId: string, query: MessagePageQuery): Promise<MessagePage> {
+    return this.pageOf({ thread_id: String(threadId), cat: "message" }, INDEXES.eventsThreadMessages.name, query);
+  }
+
+  /** One page of the messages `filter` selects by ListRunMessages' rules: one row more than asked tells whether there are more. */
+  private async pageOf(filter: Record<string, unknown>, hint: string, query: MessagePageQuery): Promise<MessagePage> {
     if (query.afterSeq !== undefined) {
-      filter["seq"] = { $gt: query.afterSeq };
-      const docs = await this.events.find(filter).sort({ seq: 1 }).limit(query.limit + 1).hint(INDEXES.eventsByRun.name).toArray();
+      const docs = await this.events.find({ ...filter, seq: { $gt: query.afterSeq } }).sort({ seq: 1 }).limit(query.limit + 1).hint(hint).toArray();
       return { rows: docs.slice(0, query.limit).map(fromMessageDoc), hasMore: docs.length > query.limit };
     }
-    if (query.beforeSeq !== undefined) filter["seq"] = { $lt: query.beforeSeq };
-    const docs = await this.events.find(filter).sort({ seq: -1 }).limit(query.limit + 1).hint(INDEXES.eventsByRun.name).toArray();
+    const before = query.beforeSeq !== undefined ? { ...filter, seq: { $lt: query.beforeSeq } } : filter;
+    const docs = await this.events.find(before).sort({ seq: -1 }).limit(query.limit + 1).hint(hint).toArray();
     return { rows: docs.slice(0, query.limit).reverse().map(fromMessageDoc), hasMore: docs.length > query.limit };
   }
 

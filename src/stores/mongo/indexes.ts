@@ -9,6 +9,7 @@ export const INDEXES = {
   runsPending: { name: "runs_pending", key: { status: 1, created_at: 1 } },
   eventsBySeq: { name: "events_thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
   eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
+  eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, cat: 1, seq: 1 } },
   feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
 } as const;
 
@@ -20,6 +21,7 @@ export async function createIndexes(db: Db): Promise<void> {
   const events = db.collection("run_events");
   await events.createIndex(INDEXES.eventsBySeq.key, { name: INDEXES.eventsBySeq.name, unique: true });
   await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });
+  await events.createIndex(INDEXES.eventsThreadMessages.key, { name: INDEXES.eventsThreadMessages.name });
   await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
 }
 

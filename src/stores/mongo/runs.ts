@@ -6,6 +6,7 @@ import { ACTIVE_STATUSES, type JsonObject, type RunRecord, type RunStatus } from
 import type { RunStore, UserSlot } from "../types.js";
 import { isDuplicateKey } from "./guard.js";
 import { INDEXES } from "./indexes.js";
+import { ALL_RUN_STATUSES } from "../../domain/records.js";
 
 export interface RunDoc {
   _id: string;
@@ -134,6 +135,17 @@ export class MongoRunStore implements RunStore {
       .hint(INDEXES.runsByThread.name);
     const docs = await (limit === undefined ? cursor : cursor.limit(limit)).toArray();
     return docs.map(fromRunDoc);
+  }
+
+  /** Every status in the query, so the (thread_id, status, created_at) index serves the sort by merging its status ranges. */
+  async latestByThread(threadId: string): Promise<RunRecord | null> {
+    const [doc] = await this.runs
+      .find({ thread_id: String(threadId), status: { $in: [...ALL_RUN_STATUSES] } })
+      .sort({ created_at: -1 })
+      .limit(1)
+      .hint(INDEXES.runsByThread.name)
+      .toArray();
+    return doc ? fromRunDoc(doc) : null;
   }
 
   async listExpired(now: Date, limit: number): Promise<RunRecord[]> {
