@@ -18,6 +18,7 @@ import {
   ListRunMessagesRequestSchema,
   RunsService,
   StreamRunRequestSchema,
+  UpdateRunFeedbackRequestSchema,
   WaitRunRequestSchema,
 } from "../gen/agentruns/v1/runs_pb.js";
 import { request } from "node:http";
@@ -137,13 +138,19 @@ const requests: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
   DeleteRunFeedback: fc.record({ run_id: runId, feedback_id: fc.oneof(hostileString, fc.uuid()) }, { requiredKeys: [] }),
   CreateRun: fc.record({ run: fc.oneof(runCreate, wrongType) }, { requiredKeys: [] }),
   AwaitRun: fc.record({ run_id: runId }, { requiredKeys: [] }),
+  UpdateRunFeedback: fc.record(
+    { run_id: runId, rating: fc.oneof(fc.integer({ min: -3, max: 3 }), wrongType), comment: hostileString, message_id: hostileString },
+    { requiredKeys: [] },
+  ),
 };
 
 const STREAMING = new Set(["StreamRun", "JoinRun"]);
+/** Methods whose valid requests change a run's data on purpose: never aimed at the reference run ("REFERENCE" goes as sent, an unknown id). */
+const WRITES_REFERENCE = new Set(["UpdateRunFeedback"]);
 
-function withReference(body: Record<string, unknown>): Record<string, unknown> {
+function withReference(method: string, body: Record<string, unknown>): Record<string, unknown> {
   // Aim some requests at the real reference run, to prove hostile input cannot change it.
-  return body["run_id"] === "REFERENCE" ? { ...body, run_id: reference.runId } : body;
+  return body["run_id"] === "REFERENCE" && !WRITES_REFERENCE.has(method) ? { ...body, run_id: reference.runId } : body;
 }
 
 /** Connect over HTTP/1.1 with raw JSON bodies: wrong types reach the server as sent. */
@@ -193,6 +200,7 @@ const SCHEMAS: Record<string, DescMessage> = {
   DeleteRunFeedback: DeleteRunFeedbackRequestSchema,
   CreateRun: CreateRunRequestSchema,
   AwaitRun: AwaitRunRequestSchema,
+  UpdateRunFeedback: UpdateRunFeedbackRequestSchema,
 };
 
 /** Random bytes as a binary Connect body: garbage the protobuf parser must refuse cleanly. */
@@ -249,7 +257,7 @@ describe.each(Object.keys(requests))("%s under hostile input", { timeout: 120_00
     await fc.assert(
       fc.asyncProperty(requests[method]!, async (body) => {
         cases++;
-        const code = await sendConnectJson(method, withReference(body));
+        const code = await sendConnectJson(method, withReference(method, body));
         if (!proper(code)) throw new Error(`${method} answered ${code} to ${JSON.stringify(body).slice(0, 300)}`);
       }),
       { numRuns: RUNS },
@@ -284,7 +292,7 @@ describe.each(Object.keys(requests))("%s under hostile input", { timeout: 120_00
         cases++;
         const fields: Record<string, unknown> = {};
         for (const f of schema.fields) {
-          if (f.localName === "runId") fields["runId"] = v.runId === "REFERENCE" ? reference.runId : v.runId;
+          if (f.localName === "runId") fields["runId"] = v.runId === "REFERENCE" && !WRITES_REFERENCE.has(method) ? reference.runId : v.runId;
           if (f.localName === "feedbackId") fields["feedbackId"] = v.feedbackId;
           if (f.localName === "rating") fields["rating"] = v.rating;
           if (f.localName === "limit") fields["limit"] = v.limit;

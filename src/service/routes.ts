@@ -13,6 +13,7 @@ import { joinRun } from "./rpc/join-run.js";
 import { listRunFeedback } from "./rpc/list-run-feedback.js";
 import { listRunMessages } from "./rpc/list-run-messages.js";
 import { streamRun } from "./rpc/stream-run.js";
+import { updateRunFeedback } from "./rpc/update-run-feedback.js";
 import { waitRun } from "./rpc/wait-run.js";
 
 export function runsRoutes(deps: ServiceDeps) {
@@ -29,5 +30,6 @@ export function runsRoutes(deps: ServiceDeps) {
       deleteRunFeedback: deleteRunFeedback(deps),
       createRun: createRun(deps),
       awaitRun: awaitRun(deps),
+      updateRunFeedback: updateRunFeedback(deps),
     });
 }

@@ -3,16 +3,11 @@ import type { RunsService } from "../../../gen/agentruns/v1/runs_pb.js";
 import { callerOf } from "../../auth/caller.js";
 import { feedbackToProto } from "../convert.js";
 import type { ServiceDeps } from "../deps.js";
-import { parseComment } from "../validate.js";
+import { feedbackInput } from "../feedback-input.js";
 
 export function createRunFeedback(deps: ServiceDeps): ServiceImpl<typeof RunsService>["createRunFeedback"] {
   return async (req, ctx) => {
-    const input = {
-      rating: req.rating as 1 | -1,
-      comment: parseComment(req.comment),
-      messageId: req.messageId === "" ? null : req.messageId,
-    };
-    const feedback = await deps.app.feedback.create(req.runId, input, callerOf(ctx).userId);
+    const feedback = await deps.app.feedback.create(req.runId, feedbackInput(req), callerOf(ctx).userId);
     return { feedback: feedbackToProto(feedback) };
   };
 }

@@ -6,7 +6,7 @@ import type { ServiceDeps } from "../deps.js";
 
 export function listRunFeedback(deps: ServiceDeps): ServiceImpl<typeof RunsService>["listRunFeedback"] {
   return async (req, ctx) => {
-    const feedback = await deps.app.feedback.list(req.runId, callerOf(ctx).userId);
-    return { feedback: feedback.map(feedbackToProto) };
+    const { feedback, summary } = await deps.app.feedback.list(req.runId, callerOf(ctx).userId);
+    return { feedback: feedback.map(feedbackToProto), summary };
   };
 }
