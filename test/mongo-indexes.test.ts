@@ -27,6 +27,10 @@ const RESIDUAL: Record<string, string[]> = {
   events_by_run: ["message_id"],
   // listByRun: a run has at most one feedback per user, sorted in memory.
   feedback_run_user: ["created_at"],
+  // ListRuns: the deleting flag and statuses filter the rows the user (and thread) prefix selects, in the order the
+  // index keeps them; $or is the page position's tie-break on created_at and _id, the key itself.
+  runs_by_user_created: ["deleting", "status", "$or"],
+  runs_by_user_thread_created: ["deleting", "status", "$or"],
 };
 
 const database = `indexes_${randomUUID().slice(0, 8)}`;
@@ -86,6 +90,11 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("runs.listByThread limit", () => stores.runs.listByThread(run.threadId, ["pending"], 1));
   await labelled("runs.listExpired", () => stores.runs.listExpired(now, 10));
   await labelled("runs.listPendingBefore", () => stores.runs.listPendingBefore(now, 10));
+  const position = { createdAt: now, runId: run.runId };
+  await labelled("runs.page", () => stores.runs.page({ userId: "u1", threadId: null, statuses: [], after: null, limit: 10 }));
+  await labelled("runs.page after", () => stores.runs.page({ userId: "u1", threadId: null, statuses: ["success", "error"], after: position, limit: 10 }));
+  await labelled("runs.page thread", () => stores.runs.page({ userId: "u1", threadId: run.threadId, statuses: [], after: null, limit: 10 }));
+  await labelled("runs.page thread after", () => stores.runs.page({ userId: "u1", threadId: run.threadId, statuses: ["pending"], after: position, limit: 10 }));
   await labelled("events.append", () => stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: "m1", type: "human" } }]));
   await labelled("events.listRunEvents", () => stores.events.listRunEvents(run.runId, 0, 10));
   await labelled("events.pageMessages after", () => stores.events.pageMessages(run.runId, { limit: 10, afterSeq: 0 }));

@@ -117,6 +117,58 @@ describe.each(factories)("%s store", (_name, factory) => {
       await stores.runs.delete(run.runId);
       expect(await stores.runs.get(run.runId)).toBeNull();
     });
+
+    it("pages a user's runs newest first, run_id descending among equal times, on all threads or one, in some statuses", async () => {
+      const userId = `pager_${randomUUID()}`;
+      const [t1, t2] = [randomUUID(), randomUUID()];
+      const spec: Array<[number, string, RunRecord["status"]]> = [[1000, t1, "success"], [2000, t2, "error"], [2000, t1, "success"], [2000, t1, "pending"], [3000, t2, "success"], [500, t1, "running"]];
+      const runs = spec.map(([at, threadId, status]) => newRun({ userId, threadId, status, createdAt: new Date(at) }));
+      // Inserted out of order, with another user's run on the same thread.
+      for (const r of [...runs].reverse()) await stores.runs.insert(r);
+      await stores.runs.insert(newRun({ userId: "someone-else", threadId: t1, createdAt: new Date(2500) }));
+      const order = [...runs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.runId < b.runId ? 1 : -1)).map((r) => r.runId);
+      const pageAll = async (threadId: string | null, statuses: RunRecord["status"][], limit: number) => {
+        const seen: string[] = [];
+        for (let after = null as { createdAt: Date; runId: string } | null; ; ) {
+          const page = await stores.runs.page({ userId, threadId, statuses, after, limit });
+          expect(page.length).toBeLessThanOrEqual(limit);
+          seen.push(...page.map((r) => r.runId));
+          const last = page.at(-1);
+          if (page.length < limit || !last) return seen;
+          after = { createdAt: last.createdAt, runId: last.runId };
+        }
+      };
+      const byId = new Map(runs.map((r) => [r.runId, r]));
+      for (const limit of [1, 2, 4, 100]) {
+        expect(await pageAll(null, [], limit)).toEqual(order);
+        expect(await pageAll(t1, [], limit)).toEqual(order.filter((id) => byId.get(id)!.threadId === t1));
+        expect(await pageAll(null, ["success", "running"], limit)).toEqual(order.filter((id) => ["success", "running"].includes(byId.get(id)!.status)));
+      }
+      expect(await stores.runs.page({ userId, threadId: null, statuses: [], after: null, limit: 10 })).toEqual([...runs].sort((a, b) => order.indexOf(a.runId) - order.indexOf(b.runId)));
+      expect(await stores.runs.page({ userId: "nobody", threadId: t1, statuses: [], after: null, limit: 10 })).toEqual([]);
+      await stores.runs.delete(order[0]!);
+      expect(await pageAll(null, [], 2)).toEqual(order.slice(1));
+    });
+
+    it("marks an ended run of its owner deleting, hiding it from every read until deleted", async () => {
+      const userId = `deleter_${randomUUID()}`;
+      const ended = newRun({ userId, status: "success" });
+      const active = newRun({ userId, status: "running", threadId: ended.threadId });
+      for (const r of [ended, active]) await stores.runs.insert(r);
+      expect(await stores.runs.markDeleting(active.runId, userId)).toBeNull();
+      expect(await stores.runs.markDeleting(ended.runId, "someone-else")).toBeNull();
+      expect(await stores.runs.markDeleting(randomUUID(), userId)).toBeNull();
+      expect(await stores.runs.markDeleting(ended.runId, userId)).toMatchObject({ runId: ended.runId, status: "success" });
+      expect(await stores.runs.get(ended.runId)).toBeNull();
+      expect(await stores.runs.getOwned(ended.runId, userId)).toBeNull();
+      expect((await stores.runs.page({ userId, threadId: null, statuses: [], after: null, limit: 10 })).map((r) => r.runId)).toEqual([active.runId]);
+      expect((await stores.runs.page({ userId, threadId: ended.threadId, statuses: [], after: null, limit: 10 })).map((r) => r.runId)).toEqual([active.runId]);
+      // Marked still: a delete cut short finds it again.
+      expect(await stores.runs.markDeleting(ended.runId, userId)).toMatchObject({ runId: ended.runId });
+      await stores.runs.delete(ended.runId);
+      expect(await stores.runs.markDeleting(ended.runId, userId)).toBeNull();
+      expect(await stores.runs.getOwned(active.runId, userId)).toEqual(active);
+    });
   });
 
   describe("threads", () => {

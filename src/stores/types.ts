@@ -6,6 +6,7 @@ import type { FeedbackRecord, RunRecord, RunStatus, ThreadRecord } from "../doma
 
 export interface RunStore {
   insert(run: RunRecord): Promise<void>;
+  /** The run; null when missing or being deleted (markDeleting), as for getOwned and page. */
   get(runId: string): Promise<RunRecord | null>;
   /**
    * The run if `userId` owns it, else null. The owner is part of the query, so
@@ -19,6 +20,23 @@ export interface RunStore {
    */
   update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null>;
   delete(runId: string): Promise<void>;
+  /**
+   * One page of `userId`'s runs (ListRuns), newest first: created_at
+   * descending, run_id descending among equal times; only those on
+   * `threadId` when given, only those in `statuses` when not empty, only
+   * those after `after` in that order when given; at most `limit`. A run
+   * being deleted is never listed. The owner is part of the query: another
+   * user's runs are never read.
+   */
+  page(query: RunPageQuery): Promise<RunRecord[]>;
+  /**
+   * Marks `userId`'s terminal run as being deleted (DeleteRun's first step)
+   * and returns it; returns a run already so marked too, so a delete cut
+   * short by an outage can be finished. Null when the run is missing,
+   * another user's, or active. Atomic. From then on get, getOwned and page
+   * no longer return it; delete removes it.
+   */
+  markDeleting(runId: string, userId: string): Promise<RunRecord | null>;
   /** Runs of a thread in the given statuses, oldest first; the first `limit` of them when given (admission asks for one, not the whole queue). */
   listByThread(threadId: string, statuses: readonly RunStatus[], limit?: number): Promise<RunRecord[]>;
   /** The thread's most recently created run, whatever its status; null when it has none. */
@@ -38,6 +56,21 @@ export interface RunStore {
   releaseUserSlot(userId: string, runId: string): Promise<void>;
   /** The runs holding `userId`'s slots and when each took it, so slots of runs that ended without freeing theirs can be found. */
   userSlots(userId: string): Promise<UserSlot[]>;
+}
+
+/** Where a page of runs starts: after this run in ListRuns' order. */
+export interface RunPosition {
+  createdAt: Date;
+  runId: string;
+}
+
+export interface RunPageQuery {
+  userId: string;
+  threadId: string | null;
+  /** Empty: every status. */
+  statuses: readonly RunStatus[];
+  after: RunPosition | null;
+  limit: number;
 }
 
 export interface UserSlot {

@@ -1,9 +1,10 @@
 // Runs in process memory, bounded: finished runs are evicted oldest-finished
 // first; active ones never are, so past the bound new runs are refused.
 import { DuplicateError, StoreFullError } from "../../domain/errors.js";
-import { ACTIVE_STATUSES, type RunRecord, type RunStatus } from "../../domain/records.js";
-import type { RunStore, UserSlot } from "../types.js";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES, type RunRecord, type RunStatus } from "../../domain/records.js";
+import type { RunPageQuery, RunStore, UserSlot } from "../types.js";
 import { ByteBudget, sizeOf, StoreBytesFullError } from "./bytes.js";
+import { RunPageIndex } from "./run-index.js";
 
 export class MemoryRunStore implements RunStore {
   readonly runs = new Map<string, RunRecord>();
@@ -15,6 +16,13 @@ export class MemoryRunStore implements RunStore {
   private head = 0;
   /** Each user's active-run slots: the runs holding them (see takeUserSlot). */
   private readonly slots = new Map<string, Map<string, Date>>();
+  /** Runs marked by markDeleting: stored until delete, invisible to every read. */
+  private readonly deleting = new Set<string>();
+  /** ListRuns' order per user and per (user, thread); an entry counts only while it matches the stored run. */
+  private readonly pages = new RunPageIndex((runId, at) => {
+    const run = this.runs.get(runId);
+    return run && run.createdAt.getTime() === at ? run : undefined;
+  });
 
   constructor(
     private readonly maxRuns: number,
@@ -37,6 +45,7 @@ export class MemoryRunStore implements RunStore {
     let ids = this.byThread.get(run.threadId);
     if (!ids) this.byThread.set(run.threadId, (ids = new Set()));
     ids.add(run.runId);
+    this.pages.added(run);
     this.statusChanged(run.runId, null, run.status);
     this.evictBeyondBound();
   }
@@ -58,6 +67,8 @@ export class MemoryRunStore implements RunStore {
       this.runs.delete(run.runId);
       this.byThread.get(run.threadId)?.delete(run.runId);
       this.budget.drop(run.runId);
+      this.deleting.delete(run.runId);
+      this.pages.removed(run);
       this.evicted(run);
     }
     if (this.head > 4096 && this.head * 2 > this.finished.length) {
@@ -68,12 +79,24 @@ export class MemoryRunStore implements RunStore {
 
   async get(runId: string): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
-    return run ? { ...run } : null;
+    return run && !this.deleting.has(runId) ? { ...run } : null;
   }
 
   async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
-    return run && run.userId === userId ? { ...run } : null;
+    return run && run.userId === userId && !this.deleting.has(runId) ? { ...run } : null;
+  }
+
+  async page(query: RunPageQuery): Promise<RunRecord[]> {
+    return this.pages.page(query, (run) => !this.deleting.has(run.runId)).map((run) => ({ ...run }));
+  }
+
+  async markDeleting(runId: string, userId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    if (!run || run.userId !== userId) return null;
+    if (!this.deleting.has(runId) && !TERMINAL_STATUSES.includes(run.status)) return null;
+    this.deleting.add(runId);
+    return { ...run };
   }
 
   async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
@@ -94,6 +117,8 @@ export class MemoryRunStore implements RunStore {
     this.runs.delete(runId);
     this.byThread.get(run.threadId)?.delete(runId);
     this.budget.drop(runId);
+    this.deleting.delete(runId);
+    this.pages.removed(run);
   }
 
   async listByThread(threadId: string, statuses: readonly RunStatus[], limit = Number.POSITIVE_INFINITY): Promise<RunRecord[]> {

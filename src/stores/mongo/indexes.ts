@@ -7,6 +7,8 @@ export const INDEXES = {
   runsByThread: { name: "runs_by_thread", key: { thread_id: 1, status: 1, created_at: 1 } },
   runsByLease: { name: "runs_by_lease", key: { status: 1, lease_until: 1 } },
   runsPending: { name: "runs_pending", key: { status: 1, created_at: 1 } },
+  runsByUser: { name: "runs_by_user_created", key: { user_id: 1, created_at: -1, _id: -1 } },
+  runsByUserThread: { name: "runs_by_user_thread_created", key: { user_id: 1, thread_id: 1, created_at: -1, _id: -1 } },
   eventsBySeq: { name: "events_thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
   eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
   eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, cat: 1, seq: 1 } },
@@ -18,6 +20,8 @@ export async function createIndexes(db: Db): Promise<void> {
   await runs.createIndex(INDEXES.runsByThread.key, { name: INDEXES.runsByThread.name });
   await runs.createIndex(INDEXES.runsByLease.key, { name: INDEXES.runsByLease.name });
   await runs.createIndex(INDEXES.runsPending.key, { name: INDEXES.runsPending.name });
+  await runs.createIndex(INDEXES.runsByUser.key, { name: INDEXES.runsByUser.name });
+  await runs.createIndex(INDEXES.runsByUserThread.key, { name: INDEXES.runsByUserThread.name });
   const events = db.collection("run_events");
   await events.createIndex(INDEXES.eventsBySeq.key, { name: INDEXES.eventsBySeq.name, unique: true });
   await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });

@@ -2,8 +2,8 @@
 // so keys with "." or a leading "$" are data, never operators.
 import type { Collection, Filter } from "mongodb";
 import { DuplicateError } from "../../domain/errors.js";
-import { ACTIVE_STATUSES, type JsonObject, type RunRecord, type RunStatus } from "../../domain/records.js";
-import type { RunStore, UserSlot } from "../types.js";
+import { ACTIVE_STATUSES, TERMINAL_STATUSES, type JsonObject, type RunRecord, type RunStatus } from "../../domain/records.js";
+import type { RunPageQuery, RunStore, UserSlot } from "../types.js";
 import { isDuplicateKey } from "./guard.js";
 import { INDEXES } from "./indexes.js";
 import { ALL_RUN_STATUSES } from "../../domain/records.js";
@@ -23,6 +23,25 @@ export interface RunDoc {
   owner_id: string | null;
   lease_until: Date | null;
   cancel_requested: RunRecord["cancelRequested"];
+  /** Set by markDeleting: the run's rows are being deleted and every read skips it. Absent otherwise. */
+  deleting?: true;
+}
+
+/** Matches runs not being deleted (absent on every other run, so no write has to set it). */
+const NOT_DELETING = { deleting: { $ne: true as const } };
+
+/** The query of one page of ListRuns (see RunStore.page), with the index that serves its shape. */
+function pageFilter(query: RunPageQuery): { filter: Filter<RunDoc>; hint: string } {
+  const filter: Filter<RunDoc> = { user_id: String(query.userId), ...NOT_DELETING };
+  if (query.threadId !== null) filter.thread_id = String(query.threadId);
+  if (query.statuses.length > 0) filter.status = { $in: [...query.statuses] };
+  if (query.after) {
+    const { createdAt, runId } = query.after;
+    // created_at bounds the index range; the $or is the run_id tie-break within one millisecond.
+    filter.created_at = { $lte: createdAt };
+    filter.$or = [{ created_at: { $lt: createdAt } }, { _id: { $lt: String(runId) } }];
+  }
+  return { filter, hint: query.threadId === null ? INDEXES.runsByUser.name : INDEXES.runsByUserThread.name };
 }
 
 const RUN_FIELDS: Record<string, keyof RunDoc> = {
@@ -100,13 +119,29 @@ export class MongoRunStore implements RunStore {
   }
 
   async get(runId: string): Promise<RunRecord | null> {
-    const doc = await this.runs.findOne({ _id: String(runId) });
+    const doc = await this.runs.findOne({ _id: String(runId), ...NOT_DELETING });
     return doc ? fromRunDoc(doc) : null;
   }
 
   /** The owner in the filter: another user's document never leaves the database, so it is never parsed. */
   async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
-    const doc = await this.runs.findOne({ _id: String(runId), user_id: String(userId) });
+    const doc = await this.runs.findOne({ _id: String(runId), user_id: String(userId), ...NOT_DELETING });
+    return doc ? fromRunDoc(doc) : null;
+  }
+
+  async page(query: RunPageQuery): Promise<RunRecord[]> {
+    const { filter, hint } = pageFilter(query);
+    const docs = await this.runs.find(filter).sort({ created_at: -1, _id: -1 }).hint(hint).limit(query.limit).toArray();
+    return docs.map(fromRunDoc);
+  }
+
+  /** One conditional update: a run that turned active or changed owner meanwhile is not marked. */
+  async markDeleting(runId: string, userId: string): Promise<RunRecord | null> {
+    const doc = await this.runs.findOneAndUpdate(
+      { _id: String(runId), user_id: String(userId), $or: [{ status: { $in: [...TERMINAL_STATUSES] } }, { deleting: true }] },
+      { $set: { deleting: true } },
+      { returnDocument: "after" },
+    );
     return doc ? fromRunDoc(doc) : null;
   }
 
