@@ -27,6 +27,9 @@ const RESIDUAL: Record<string, string[]> = {
   events_by_run: ["message_id"],
   // listByRun: a run has at most one feedback per user, sorted in memory.
   feedback_run_user: ["created_at"],
+  // SearchThreads: the deleting flag, metadata and statuses filter the rows the user prefix selects, in the order the index keeps them;
+  // $and holds the page position (on created_at, _id: the key itself) and the status alternatives.
+  threads_by_user: ["deleting", "metadata_kv", "$and"],
   // ListRuns: the deleting flag and statuses filter the rows the user (and thread) prefix selects, in the order the
   // index keeps them; $or is the page position's tie-break on created_at and _id, the key itself.
   runs_by_user_created: ["deleting", "status", "$or"],
@@ -101,6 +104,9 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
   await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));
   await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
+  const after = { createdAt: now, threadId: run.threadId };
+  await labelled("threads.page", () => stores.threads.page({ userId: "u1", metadata: {}, statuses: [], after: null, limit: 10 }));
+  await labelled("threads.page filtered", () => stores.threads.page({ userId: "u1", metadata: { a: 1 }, statuses: ["busy", "idle"], after, limit: 10 }));
   const feedback = { feedbackId: randomUUID(), runId: run.runId, threadId: run.threadId, userId: "u", messageId: null, rating: 1 as const, comment: null, createdAt: now };
   await labelled("feedback.upsert", () => stores.feedback.upsert(feedback));
 }

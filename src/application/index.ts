@@ -12,10 +12,12 @@ import { EventBus } from "./runs/event-bus.js";
 import { EventCache } from "./runs/event-cache.js";
 import { LiveRuns } from "./runs/live-runs.js";
 import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
+import { threadUseCases, type ThreadUseCases } from "./threads/use-cases.js";
 import { threadStateUseCases, type ThreadStateUseCases } from "./threads/state.js";
 
 export type { RunSpec } from "./runs/create-run.js";
 export type { TailItem } from "./runs/tail.js";
+export type { ThreadCreate, ThreadSearch } from "./threads/use-cases.js";
 export type { HistoryRequest, StateUpdate } from "./threads/state.js";
 
 /** The registered graphs, as request decoding needs them: which exist, and their node names. */
@@ -37,6 +39,8 @@ export interface ApplicationDeps {
 export interface Application {
   runs: RunUseCases;
   feedback: FeedbackUseCases;
+  /** Threads as resources: create, get, merge metadata, delete, search. */
+  threads: ThreadUseCases;
   /** Threads' checkpointed state, history and messages. */
   threadState: ThreadStateUseCases;
   graphs: GraphRegistry;
@@ -62,6 +66,7 @@ export function createApplication(deps: ApplicationDeps): Application {
   return {
     runs,
     feedback: feedbackUseCases(deps.stores, runs),
+    threads: threadUseCases({ stores: deps.stores, checkpointer: deps.checkpointer }),
     threadState: threadStateUseCases({ stores: deps.stores, graphs: deps.graphs }),
     graphs: deps.graphs,
     activeRunCount: () => core.activeRunCount,

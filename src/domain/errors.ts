@@ -115,6 +115,24 @@ export class RunNotActiveError extends DomainError {
   }
 }
 
+/** A thread that must have no pending or running run for the request (DeleteThread); same reason as ThreadBusyError. */
+export class ThreadHasActiveRunError extends DomainError {
+  readonly kind = "failed_precondition";
+  readonly reason = "THREAD_BUSY";
+  constructor(readonly threadId: string) {
+    super(`thread "${threadId}" has a pending or running run; cancel it (CancelRun) or wait for it to end`, { thread_id: threadId });
+  }
+}
+
+/** CreateThread of a taken id: the caller's own thread (if_exists RAISE), or any other user's. */
+export class ThreadExistsError extends DomainError {
+  readonly kind = "already_exists";
+  readonly reason = "THREAD_EXISTS";
+  constructor(readonly threadId: string) {
+    super(`thread "${threadId}" already exists`, { thread_id: threadId });
+  }
+}
+
 export class TooManyRunsError extends DomainError {
   readonly kind = "resource_exhausted";
   readonly reason = "TOO_MANY_RUNS";

@@ -62,13 +62,25 @@ export interface RunRecord {
   cancelRequested: CancelActionName | null;
 }
 
+/** Where a thread stands: busy while a run holds it, else how its last run ended. */
+export type ThreadStatus = "idle" | "busy" | "interrupted" | "error";
+export const THREAD_STATUSES: readonly ThreadStatus[] = ["idle", "busy", "interrupted", "error"];
+/** How a run left its thread (busy is only ever derived from activeRunId). */
+export type SettledThreadStatus = Exclude<ThreadStatus, "busy">;
+
 export interface ThreadRecord {
   threadId: string;
   userId: string;
+  /** Free-form, set by CreateThread and merged by UpdateThread; {} for threads runs created. */
+  metadata: JsonObject;
+  /** "busy" whenever activeRunId is set; otherwise how the last run left it (idle before any). */
+  status: ThreadStatus;
   /** The run holding the thread; at most one runs on a thread at a time. */
   activeRunId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Set while DeleteThread removes it: invisible to reads and searches, no run may start on it. */
+  deleting?: true;
 }
 
 export interface FeedbackRecord {

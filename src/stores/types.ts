@@ -3,6 +3,7 @@
 // relies on is written down there. Stores know the domain and nothing above it.
 import type { MessagePage, MessagePageQuery, NewEvent, StoredEvent, StoredStreamEvent } from "../domain/events.js";
 import type { FeedbackRecord, RunRecord, RunStatus, ThreadRecord } from "../domain/records.js";
+import type { JsonObject, SettledThreadStatus, ThreadStatus } from "../domain/records.js";
 
 export interface RunStore {
   insert(run: RunRecord): Promise<void>;
@@ -79,13 +80,58 @@ export interface UserSlot {
 }
 
 export interface ThreadStore {
-  /** Returns the thread, creating it for `userId` when missing. */
+  /** Returns the thread, creating it for `userId` when missing (one being deleted comes back flagged `deleting`). */
   ensure(threadId: string, userId: string): Promise<ThreadRecord>;
   get(threadId: string): Promise<ThreadRecord | null>;
-  /** Makes `runId` the thread's active run if it has none. Atomic. */
+  /** The thread if `userId` owns it (one being deleted included, flagged), else null; the owner is part of the query. */
+  getOwned(threadId: string, userId: string): Promise<ThreadRecord | null>;
+  /**
+   * Creates the thread (idle, no run) unless its id is taken. Returns the new
+   * thread and `created: true`, or the existing one, whoever owns it, and
+   * `created: false`. Atomic: of racing creates of one id exactly one creates.
+   */
+  create(threadId: string, userId: string, metadata: JsonObject): Promise<{ created: boolean; thread: ThreadRecord }>;
+  /**
+   * Merges `patch` into the metadata of `userId`'s thread (a null value
+   * removes the key) and bumps its update time; null when the thread is
+   * missing, another user's or being deleted. Racing merges all apply.
+   */
+  updateMetadata(threadId: string, userId: string, patch: JsonObject): Promise<ThreadRecord | null>;
+  /**
+   * Marks `userId`'s thread as being deleted if no run holds it (DeleteThread's
+   * first step): from then on no run acquires it and page skips it. True when
+   * it is marked (now or before), false when missing, another user's or held. Atomic.
+   */
+  markDeleting(threadId: string, userId: string): Promise<boolean>;
+  /** Removes `userId`'s thread record (DeleteThread's last step). */
+  delete(threadId: string, userId: string): Promise<void>;
+  /**
+   * One page of `userId`'s threads (SearchThreads), newest first: created
+   * time descending, thread id descending among equal times; only those whose
+   * metadata has each key of `metadata` with an equal JSON value, only those
+   * in `statuses` when not empty, only those after `after` in that order; at
+   * most `limit`. Threads being deleted are never listed.
+   */
+  page(query: ThreadPageQuery): Promise<ThreadRecord[]>;
+  /** Makes `runId` the thread's active run (the thread busy) if it has none and is not being deleted. Atomic. */
   acquire(threadId: string, runId: string): Promise<boolean>;
-  /** Clears the active run if it is `runId`. */
-  release(threadId: string, runId: string): Promise<void>;
+  /** Clears the active run if it is `runId`, leaving the thread in `status` (unchanged from before the run when not given). */
+  release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<void>;
+}
+
+/** Where a page of threads starts: after this thread in SearchThreads' order. */
+export interface ThreadPosition {
+  createdAt: Date;
+  threadId: string;
+}
+
+export interface ThreadPageQuery {
+  userId: string;
+  metadata: JsonObject;
+  /** Empty: every status. */
+  statuses: readonly ThreadStatus[];
+  after: ThreadPosition | null;
+  limit: number;
 }
 
 export interface EventStore {

@@ -54,7 +54,8 @@ export class RunCreator {
     const { stores } = this.ctx;
     const threadId = spec.threadId ?? randomUUID();
     const thread = await stores.threads.ensure(threadId, userId);
-    if (thread.userId !== userId) throw new ThreadNotFoundError(threadId);
+    // Another user's thread, or one DeleteThread is removing, is no thread of the caller's.
+    if (thread.userId !== userId || thread.deleting) throw new ThreadNotFoundError(threadId);
     const run = newRunRecord(spec, threadId, userId, this.ctx.options.runTimeoutSeconds);
     const others = await this.activeToConsider(spec.multitaskStrategy, threadId);
     const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
@@ -119,6 +120,6 @@ export class RunCreator {
     const ended = await stores.runs.update(run.runId, { status: "error", error: failed, updatedAt: new Date() }, ["pending"]).catch(() => null);
     // Only a run this marked ended frees its slot here: one that got started meanwhile frees it when it ends.
     if (ended) await releaseUserSlot(this.ctx, run).catch(() => undefined);
-    await stores.threads.release(run.threadId, run.runId).catch(() => undefined);
+    await stores.threads.release(run.threadId, run.runId, ended ? "error" : undefined).catch(() => undefined);
   }
 }

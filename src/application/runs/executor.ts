@@ -3,7 +3,7 @@
 // return, and its failure. The outcome says how it ended; recording that is
 // the finisher's job.
 import { RunCancelledError, RunTimedOutError } from "../../domain/errors.js";
-import type { RunError, RunStatus } from "../../domain/records.js";
+import type { RunError, RunStatus, SettledThreadStatus } from "../../domain/records.js";
 import { graphCall, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
 import { toJson } from "../../runtime/json.js";
@@ -18,6 +18,13 @@ export interface RunOutcome {
   /** The thread's checkpoint before the run: where a rollback returns to. */
   baseCheckpointId: string | null;
   writer: EventWriter;
+  /**
+   * How the run leaves its thread, known from its stream (no state read):
+   * interrupted when the graph's updates said it stopped at an interrupt
+   * (interrupt(), or interrupt_before/after); null for a rollback, which puts
+   * the thread back as it was.
+   */
+  threadStatus: SettledThreadStatus | null;
 }
 
 export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOutcome> {
@@ -46,23 +53,32 @@ export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOu
     baseCheckpointId = (before?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
     for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
     const call = graphCall(run, abort.signal);
+    let stopped = false;
     await streamGraph(registered.graph, call.input, call.options, (chunk) => {
       const [namespace, mode, data] = splitChunk(chunk, run.kwargs.streamSubgraphs);
       if (mode === "updates" && namespace.length === 0) {
+        if (isInterruptUpdate(data)) stopped = true;
         for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
       }
       if (call.wanted.has(mode as never)) writer.add({ kind: "part", mode: mode as never, namespace, data: toJson(data) });
     });
-    return { status: "success", error: null, baseCheckpointId, writer };
+    return { status: "success", error: null, baseCheckpointId, writer, threadStatus: stopped ? "interrupted" : "idle" };
   } catch (thrown) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
-    if (reason instanceof RunCancelledError) return { status: "interrupted", error: null, baseCheckpointId, writer };
+    if (reason instanceof RunCancelledError) {
+      return { status: "interrupted", error: null, baseCheckpointId, writer, threadStatus: reason.action === "rollback" ? null : "idle" };
+    }
     const error = describeFailure(reason);
     writer.add({ kind: "error", data: error });
-    return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId, writer };
+    return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId, writer, threadStatus: "error" };
   } finally {
     clearTimeout(limit);
   }
+}
+
+/** LangGraph's root `updates` chunk for a graph that stopped at an interrupt: `{ __interrupt__: [...] }` (empty for interrupt_before/after). */
+function isInterruptUpdate(data: unknown): boolean {
+  return typeof data === "object" && data !== null && "__interrupt__" in data;
 }
 
 function describeFailure(reason: unknown): RunError {

@@ -69,7 +69,7 @@ export class LeaseKeeper {
         if (!lost) continue;
         logger.warn({ run_id: run.runId, owner_id: run.ownerId }, "run lost with its replica: marked interrupted");
         await this.finisher.record(lost, "interrupt");
-        await stores.threads.release(lost.threadId, lost.runId);
+        await stores.threads.release(lost.threadId, lost.runId, "error");
         await this.scheduler.scheduleNext(lost.threadId);
       }
     } catch (error) {

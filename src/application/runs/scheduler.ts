@@ -2,7 +2,7 @@
 // run whose thread was just claimed. A started run executes here, records
 // how it ended, frees its thread and starts the thread's next run.
 import type { StoredStreamEvent } from "../../domain/events.js";
-import type { RunRecord } from "../../domain/records.js";
+import type { RunRecord, SettledThreadStatus } from "../../domain/records.js";
 import type { RunsContext } from "./context.js";
 import { executeRun } from "./executor.js";
 import type { Finisher } from "./finisher.js";
@@ -63,18 +63,21 @@ export class Scheduler {
   private async runToEnd(started: LiveRun): Promise<void> {
     const { run } = started;
     const { stores, live, bus, cache } = this.ctx;
+    // How the run leaves its thread, stored by the release that frees it (no write of its own).
+    let threadStatus: SettledThreadStatus | undefined = "error";
     try {
       // executeRun turns every failure of the graph into an outcome; were it to
       // throw all the same, the finally still takes the run off this replica
       // (its lease then lapses and the reaper ends it) instead of leaving a
       // live entry whose done promise waiters would spin on.
       const outcome = await executeRun(this.ctx, started);
+      threadStatus = outcome.threadStatus ?? undefined;
       await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId);
     } finally {
       live.delete(run.runId);
       bus.forget(run.runId);
       cache.linger(run.runId);
-      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId));
+      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId, threadStatus));
       await this.finisher.retry(run.runId, () => this.scheduleNext(run.threadId));
     }
   }

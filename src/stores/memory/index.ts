@@ -33,7 +33,7 @@ export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
     void feedback.deleteByRun(run.runId);
     if (runs.byThread.get(run.threadId)?.size === 0 && !threads.threads.get(run.threadId)?.activeRunId) {
       runs.byThread.delete(run.threadId);
-      threads.threads.delete(run.threadId);
+      threads.drop(run.threadId);
       events.lastSeq.delete(run.threadId);
       options.onThreadEvicted?.(run.threadId);
     }
