@@ -3,11 +3,9 @@
 // connectrpc/validate-es does, but answering in this service's error shape:
 // INVALID_ARGUMENT whose message starts with the field's path, a BadRequest
 // listing every violation, and ErrorInfo reason INVALID_ARGUMENT.
-import type { DescMessage, Message } from "@bufbuild/protobuf";
-import { pathToString } from "@bufbuild/protobuf/reflect";
 import type { Interceptor } from "@connectrpc/connect";
 import { createValidator, type Validator } from "@bufbuild/protovalidate";
-import { invalidArgument } from "../service/errors.js";
+import { checkContract as check } from "../service/contract.js";
 
 export function validateInterceptor(validator: Validator = createValidator()): Interceptor {
   return (next) => (req) => {
@@ -24,12 +22,4 @@ export function validateInterceptor(validator: Validator = createValidator()): I
     })();
     return next({ ...req, message: checked });
   };
-}
-
-function check(validator: Validator, schema: DescMessage, message: Message): void {
-  const result = validator.validate(schema, message);
-  if (result.kind === "valid") return;
-  if (result.kind === "error") throw result.error;
-  const [first, ...rest] = result.violations.map((v) => ({ field: pathToString(v.field), description: v.message }));
-  throw invalidArgument(first!.field, first!.description, result.error, rest);
 }
