@@ -4,7 +4,8 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { file_agentruns_v1_runs } from "../gen/agentruns/v1/runs_pb.js";
+import { toJsonString } from "@bufbuild/protobuf";
+import { file_agentruns_v1_runs, RunSchema } from "../gen/agentruns/v1/runs_pb.js";
 import { file_agentruns_v1_threads } from "../gen/agentruns/v1/threads_pb.js";
 import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
 import { healthRoutes } from "./server/health.js";
@@ -12,7 +13,7 @@ import { reflectionRoutes } from "./server/reflection.js";
 import { staticFiles } from "./server/static.js";
 import { createMetrics, observeInterceptor } from "./server/observability.js";
 import { pino, type Logger } from "pino";
-import { createApplication, type Application } from "./application/index.js";
+import { createApplication, type Application, type WebhookOptions } from "./application/index.js";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import type { Config } from "./config.js";
 import { loadGraphs } from "./runtime/graphs.js";
@@ -22,6 +23,8 @@ import { validateInterceptor } from "./server/validate.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
+import { runToProto } from "./service/convert.js";
+import type { RunRecord } from "./domain/records.js";
 import { threadsRoutes } from "./service/threads-routes.js";
 import { openStores } from "./stores/open.js";
 import type { Stores } from "./stores/types.js";
@@ -56,6 +59,15 @@ export interface AppOptions {
   logger?: Logger;
   /** Overrides config.authConfigFile. */
   auth?: AuthConfig | null;
+  /** Name resolution for webhook deliveries (tests resolve names of their own); default node:dns. */
+  webhookResolveAll?: WebhookOptions["resolveAll"];
+}
+
+/** The webhook settings; the body is the run as GetRun shows it in JSON, made here where both the application and the wire format are in reach. */
+function webhookOptions(config: Config, options: AppOptions): WebhookOptions {
+  const { webhookSecret: secret, webhookAllowPrivate: allowPrivate, webhookMaxAttempts: maxAttempts, webhookTimeoutMs: timeoutMs, webhookBackoffMs: backoffMs } = config;
+  const runJson = (run: RunRecord) => toJsonString(RunSchema, runToProto(run));
+  return { secret, allowPrivate, maxAttempts, timeoutMs, backoffMs, runJson, ...(options.webhookResolveAll && { resolveAll: options.webhookResolveAll }) };
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -65,7 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined, { demo: config.demo });
   const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds } = config;
   const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds };
-  const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs });
+  const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs, webhooks: webhookOptions(config, options) });
   const deps: ServiceDeps = { app: application, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
   const authenticate = await createAuthenticator(authConfig);

@@ -104,6 +104,7 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
   await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));
   await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
+  await labelled("webhooks.claimDue", () => stores.webhooks.claimDue(now, "c", now));
   const after = { createdAt: now, threadId: run.threadId };
   await labelled("threads.page", () => stores.threads.page({ userId: "u1", metadata: {}, statuses: [], after: null, limit: 10 }));
   await labelled("threads.page filtered", () => stores.threads.page({ userId: "u1", metadata: { a: 1 }, statuses: ["busy", "idle"], after, limit: 10 }));

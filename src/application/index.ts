@@ -12,11 +12,15 @@ import { EventBus } from "./runs/event-bus.js";
 import { EventCache } from "./runs/event-cache.js";
 import { LiveRuns } from "./runs/live-runs.js";
 import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
+import { WebhookDeliverer, type WebhookOptions } from "./webhooks/deliverer.js";
 import { threadUseCases, type ThreadUseCases } from "./threads/use-cases.js";
 import { threadStateUseCases, type ThreadStateUseCases } from "./threads/state.js";
 
 export type { RunSpec } from "./runs/create-run.js";
 export type { TailItem } from "./runs/tail.js";
+export type { WebhookOptions } from "./webhooks/deliverer.js";
+export { webhookUrlProblem } from "./webhooks/addresses.js";
+export { webhookSignature } from "./webhooks/post.js";
 export type { ThreadCreate, ThreadSearch } from "./threads/use-cases.js";
 export type { HistoryRequest, StateUpdate } from "./threads/state.js";
 
@@ -34,6 +38,14 @@ export interface ApplicationDeps {
   runs: RunsOptions;
   /** Idle time after which a stream gets a heartbeat. */
   heartbeatMs: number;
+  webhooks: WebhookOptions;
+}
+
+/** What request checks need to know of the server's webhook settings. */
+export interface WebhookPolicy {
+  /** Whether runs may ask for a webhook: only when there is a secret to sign it with. */
+  signing: boolean;
+  allowPrivate: boolean;
 }
 
 export interface Application {
@@ -44,6 +56,7 @@ export interface Application {
   /** Threads' checkpointed state, history and messages. */
   threadState: ThreadStateUseCases;
   graphs: GraphRegistry;
+  webhooks: WebhookPolicy;
   /** Runs executing on this replica. */
   activeRunCount(): number;
   /** Stops taking runs; live ones get `graceMs` to finish, then are interrupted. */
@@ -60,7 +73,10 @@ export function createApplication(deps: ApplicationDeps): Application {
     bus: new EventBus(),
     cache: new EventCache(),
     live: new LiveRuns(),
+    webhooks: new WebhookDeliverer(deps.stores.webhooks, deps.webhooks, deps.logger),
   };
+  // Without a secret no run can ask for a webhook, so no replica polls for them.
+  if (deps.webhooks.secret !== null) ctx.webhooks.start();
   const core = new RunsCore(ctx);
   const runs = runUseCases(ctx, core, deps.heartbeatMs);
   return {
@@ -69,7 +85,9 @@ export function createApplication(deps: ApplicationDeps): Application {
     threads: threadUseCases({ stores: deps.stores, checkpointer: deps.checkpointer }),
     threadState: threadStateUseCases({ stores: deps.stores, graphs: deps.graphs }),
     graphs: deps.graphs,
+    webhooks: { signing: deps.webhooks.secret !== null, allowPrivate: deps.webhooks.allowPrivate },
     activeRunCount: () => core.activeRunCount,
-    drain: (graceMs) => core.drain(graceMs),
+    // Runs ending in the drain enqueue their webhooks; those are tried before the deliverer stops.
+    drain: (graceMs) => core.drain(graceMs).then(() => ctx.webhooks.stop()),
   };
 }

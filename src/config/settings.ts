@@ -30,6 +30,7 @@ export interface Config extends ListenOptions {
   authConfigFile: string | null;
   memoryMaxRuns: number;
   memoryMaxBytes: number; memoryMaxCheckpointsPerThread: number;
+  webhookSecret: string | null; webhookAllowPrivate: boolean; webhookMaxAttempts: number; webhookTimeoutMs: number; webhookBackoffMs: number;
 }
 
 export interface Setting<T> {
@@ -147,6 +148,18 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   // 50: twice the checkpoints of a run at LangGraph's default recursion limit (25 steps, 26 checkpoints), so a run's rollback base is always kept.
   memoryMaxCheckpointsPerThread: { flag: "memory-max-checkpoints-per-thread", arg: "N", env: "AGENT_RUNS_MEMORY_MAX_CHECKPOINTS_PER_THREAD", schema: integer(2), default: 50,
     description: "memory store: checkpoints a thread keeps (per namespace), the latest always; older ones are dropped, so a thread's history reaches back this far" },
+  webhookSecret: { flag: "webhook-secret", arg: "S", env: "AGENT_RUNS_WEBHOOK_SECRET", schema: text, default: null,
+    defaultText: "none: runs asking for `webhook` get `FAILED_PRECONDITION`",
+    description: "the HMAC-SHA256 key webhooks are signed with (`x-agent-runs-signature`); prefer the environment variable (a flag shows in `ps`)" },
+  webhookAllowPrivate: { flag: "webhook-allow-private", arg: "", env: "AGENT_RUNS_WEBHOOK_ALLOW_PRIVATE", schema: onOff, default: false, switch: true,
+    description: "let webhooks reach loopback, private, link-local and other non-public addresses (refused by default, by URL and by what names resolve to)" },
+  // 12 attempts, retries from 1 s doubling to the 10-minute cap, jittered: 14 to 27 minutes of a receiver being down.
+  webhookMaxAttempts: { flag: "webhook-max-attempts", arg: "N", env: "AGENT_RUNS_WEBHOOK_MAX_ATTEMPTS", schema: integer(1), default: 12,
+    description: "POSTs per webhook, the first included; then it is marked failed and logged" },
+  webhookTimeoutMs: { flag: "webhook-timeout-ms", arg: "N", env: "AGENT_RUNS_WEBHOOK_TIMEOUT_MS", schema: integer(100), default: 10_000,
+    description: "bound on each webhook POST (connect to the end of the answer); past it the attempt failed" },
+  webhookBackoffMs: { flag: "webhook-backoff-ms", arg: "N", env: "AGENT_RUNS_WEBHOOK_BACKOFF_MS", schema: integer(1), default: 1_000,
+    description: "delay before a webhook's first retry; doubles with each retry up to 10 minutes, times a random 0.5..1" },
   firstBytesTimeoutMs: bound("firstBytesTimeoutMs", "first-bytes-timeout-ms", "AGENT_RUNS_FIRST_BYTES_TIMEOUT_MS",
     "a new connection that has not sent enough to tell HTTP/2 from HTTP/1.1 by then is closed"),
   headersTimeoutMs: bound("headersTimeoutMs", "headers-timeout-ms", "AGENT_RUNS_HEADERS_TIMEOUT_MS",

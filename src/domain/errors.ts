@@ -208,3 +208,12 @@ export class RunCancelledError extends DomainError {
     super(`run cancelled (${action})`);
   }
 }
+
+/** A run asks for a webhook, but the server has no secret to sign it with: it would go out unsigned. */
+export class WebhookSecretUnsetError extends DomainError {
+  readonly kind = "failed_precondition";
+  readonly reason = "WEBHOOK_SECRET_UNSET";
+  constructor() {
+    super("run.webhook: this server has no --webhook-secret, so it sends no webhooks (they would go out unsigned)", { field: "run.webhook" });
+  }
+}

@@ -36,6 +36,8 @@ export interface RunKwargs {
   durability?: DurabilityName;
   /** The run's time limit once it executes; absent in runs stored before limits existed (the server's default applies). */
   timeoutSeconds?: number;
+  /** The http(s) URL the run is POSTed to when it ends (checked at creation); absent: no webhook. */
+  webhook?: string;
 }
 
 export interface RunError {
@@ -91,6 +93,28 @@ export interface FeedbackRecord {
   messageId: string | null;
   rating: 1 | -1;
   comment: string | null;
+  createdAt: Date;
+}
+
+/**
+ * A run's webhook waiting to be sent: kept in the store until a 2xx answer,
+ * so it outlives the replica that enqueued it. One per run (its id is the run's).
+ */
+export interface WebhookDelivery {
+  deliveryId: string;
+  runId: string;
+  userId: string;
+  url: string;
+  /** The run as proto3 JSON, as it ended: what every attempt sends. */
+  body: string;
+  /** pending: to be sent (again) at `dueAt`; failed: given up after the last attempt or refused. */
+  status: "pending" | "failed";
+  /** Attempts started so far (a claim counts one, so a replica dying mid-POST uses one up). */
+  attempts: number;
+  dueAt: Date;
+  /** The token of the claim that holds it; the holder alone may settle it. */
+  claim: string | null;
+  lastError: string | null;
   createdAt: Date;
 }
 

@@ -15,6 +15,8 @@ import { DURABILITIES } from "./enums.js";
 import { isJsonObject, type CancelActionName, type JsonObject, type JsonValue, type StreamModeName } from "../domain/records.js";
 import { CANCEL_ACTIONS, ON_DISCONNECT, STRATEGIES, STREAM_MODES } from "./enums.js";
 import { invalidArgument } from "./errors.js";
+import { parseWebhook } from "./validate-webhook.js";
+import type { WebhookPolicy } from "../application/index.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** DeerFlow's canonical thread ids (UUIDs are a subset): threads created there move over as they are. */
@@ -80,7 +82,7 @@ function optionalObject(field: JsonField, value: JsonObject | undefined): JsonOb
 }
 
 /** `run` has passed the contract's rules (it is present, its ids well-formed, its enums defined). */
-export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog): RunSpec {
+export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog, webhooks: WebhookPolicy): RunSpec {
   const graph = graphs.get(run.assistantId);
   if (!graph) throw new AssistantNotFoundError("run.assistant_id", run.assistantId, graphs.ids());
   const given = run.threadId === "" ? null : threadId("run.thread_id", run.threadId);
@@ -111,6 +113,7 @@ export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog): RunSpe
       streamSubgraphs: run.streamSubgraphs,
       onDisconnect: ON_DISCONNECT.name(run.onDisconnect),
       ...(run.timeoutSeconds !== undefined && { timeoutSeconds: run.timeoutSeconds }),
+      ...parseWebhook(run.webhook, webhooks),
       ...(run.durability !== Durability.UNSPECIFIED && { durability: DURABILITIES.name(run.durability) }),
     },
   };

@@ -2,6 +2,7 @@
 // one contract suite (test/stores.contract.test.ts); anything the service
 // relies on is written down there. Stores know the domain and nothing above it.
 import type { MessagePage, MessagePageQuery, NewEvent, StoredEvent, StoredStreamEvent } from "../domain/events.js";
+import type { WebhookDelivery } from "../domain/records.js";
 import type { FeedbackRecord, RunRecord, RunStatus, ThreadRecord } from "../domain/records.js";
 import type { JsonObject, SettledThreadStatus, ThreadStatus } from "../domain/records.js";
 
@@ -163,12 +164,37 @@ export interface FeedbackStore {
   deleteByRun(runId: string): Promise<void>;
 }
 
+/**
+ * Webhook deliveries waiting to be sent (the outbox). Every replica's
+ * deliverer claims due ones; a claim is atomic and leased, so of racing
+ * replicas one sends each attempt, and one that dies mid-POST gives the
+ * delivery back when the lease ends.
+ */
+export interface WebhookStore {
+  /** Stores the delivery unless one with its id is there already (a run's finish may be retried). */
+  enqueue(delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Takes the pending delivery due longest (dueAt <= now), if any: its
+   * attempts +1, `claim` set, dueAt moved to `leaseUntil` (so it comes due
+   * again should its holder die). Atomic: of racing callers one gets it.
+   */
+  claimDue(now: Date, claim: string, leaseUntil: Date): Promise<WebhookDelivery | null>;
+  /** Removes a delivered delivery, if `claim` still holds it; returns whether it did. */
+  delivered(deliveryId: string, claim: string): Promise<boolean>;
+  /** Makes it due again at `dueAt`, released, with the error, if `claim` still holds it. */
+  retryAt(deliveryId: string, claim: string, dueAt: Date, error: string): Promise<boolean>;
+  /** Marks it failed (never sent again), if `claim` still holds it. */
+  failed(deliveryId: string, claim: string, error: string): Promise<boolean>;
+  get(deliveryId: string): Promise<WebhookDelivery | null>;
+}
+
 export interface Stores {
   kind: "memory" | "mongodb";
   runs: RunStore;
   threads: ThreadStore;
   events: EventStore;
   feedback: FeedbackStore;
+  webhooks: WebhookStore;
   /** Resolves when the database answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

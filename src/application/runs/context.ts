@@ -4,6 +4,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { Logger } from "pino";
 import type { GraphRegistry } from "../../runtime/graphs.js";
+import type { RunRecord } from "../../domain/records.js";
 import type { Stores } from "../../stores/types.js";
 import type { EventBus } from "./event-bus.js";
 import type { EventCache } from "./event-cache.js";
@@ -37,4 +38,6 @@ export interface RunsContext {
   /** Stream events of the runs executing here, so local readers need no database read. */
   cache: EventCache;
   live: LiveRuns;
+  /** Where a finished run's webhook is kept until sent (a no-op for runs without one). */
+  webhooks: { enqueue(run: RunRecord): Promise<void> };
 }

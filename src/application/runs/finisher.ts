@@ -34,6 +34,8 @@ export class Finisher {
   /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
   async record(run: RunRecord, action: CancelActionName): Promise<void> {
     const { stores, bus, cache } = this.ctx;
+    // Kept before anything else, so a run seen ended has its webhook stored (once, however often this is retried).
+    await this.ctx.webhooks.enqueue(run);
     // Freed before the end is written: a client that sees the end and starts another run is admitted.
     await releaseUserSlot(this.ctx, run);
     const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };

@@ -7,7 +7,7 @@ import { parseRunCreate } from "../validate.js";
 
 export function createRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["createRun"] {
   return async (req, ctx) => {
-    const spec = parseRunCreate(req.run!, deps.app.graphs);
+    const spec = parseRunCreate(req.run!, deps.app.graphs, deps.app.webhooks);
     const run = await deps.app.runs.create(spec, callerOf(ctx).userId);
     setRunHeaders(ctx, run);
     return { run: runToProto(run) };

@@ -7,7 +7,7 @@ import { parseRunCreate } from "../validate.js";
 
 export function streamRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["streamRun"] {
   return async function* (req, ctx) {
-    const spec = parseRunCreate(req.run!, deps.app.graphs);
+    const spec = parseRunCreate(req.run!, deps.app.graphs, deps.app.webhooks);
     const { run, events } = await deps.app.runs.stream(spec, callerOf(ctx).userId, ctx.signal);
     setRunHeaders(ctx, run);
     yield* streamPayloads(deps, events);

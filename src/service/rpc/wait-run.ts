@@ -7,7 +7,7 @@ import { parseRunCreate } from "../validate.js";
 
 export function waitRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["waitRun"] {
   return async (req, ctx) => {
-    const spec = parseRunCreate(req.run!, deps.app.graphs);
+    const spec = parseRunCreate(req.run!, deps.app.graphs, deps.app.webhooks);
     const { run, outcome } = await deps.app.runs.wait(spec, callerOf(ctx).userId, ctx.signal);
     setRunHeaders(ctx, run);
     const finished = await outcome;

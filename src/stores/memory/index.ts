@@ -5,6 +5,7 @@ import { MemoryEventStore } from "./events.js";
 import { MemoryFeedbackStore } from "./feedback.js";
 import { MemoryRunStore } from "./runs.js";
 import { MemoryThreadStore } from "./threads.js";
+import { MemoryWebhookStore } from "./webhooks.js";
 
 export interface MemoryStoreOptions {
   /**
@@ -39,5 +40,5 @@ export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
     }
   }, budget);
   const threads = new MemoryThreadStore(() => runs.admit());
-  return { kind: "memory", runs, threads, events, feedback, ping: async () => {}, close: async () => {} };
+  return { kind: "memory", runs, threads, events, feedback, webhooks: new MemoryWebhookStore(), ping: async () => {}, close: async () => {} };
 }

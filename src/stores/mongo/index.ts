@@ -13,6 +13,7 @@ import { createIndexes } from "./indexes.js";
 import { MongoRunStore, type RunDoc, type RunSlotsDoc } from "./runs.js";
 import { resilientSaver } from "./saver.js";
 import { MongoThreadStore, type ThreadDoc } from "./threads.js";
+import { MongoWebhookStore, type WebhookDoc } from "./webhooks.js";
 
 export { INDEXES, createIndexes } from "./indexes.js";
 
@@ -48,6 +49,7 @@ export async function openMongoStores(options: MongoStoreOptions): Promise<{ sto
     threads: guard(new MongoThreadStore(db.collection<ThreadDoc>("threads")), timeoutMs),
     events: guard(new MongoEventStore(db.collection<EventDoc>("run_events")), timeoutMs),
     feedback: guard(new MongoFeedbackStore(db.collection<FeedbackDoc>("feedback")), timeoutMs),
+    webhooks: guard(new MongoWebhookStore(db.collection<WebhookDoc>("webhook_deliveries")), timeoutMs),
     ping: () => bounded(async () => void (await db.command({ ping: 1 })), timeoutMs, "ping"),
     close: () => client.close(),
   };

@@ -13,6 +13,7 @@ export const INDEXES = {
   eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
   eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, cat: 1, seq: 1 } },
   feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
+  webhooksDue: { name: "webhooks_due", key: { status: 1, due_at: 1 } },
   threadsByUser: { name: "threads_by_user", key: { user_id: 1, created_at: -1, _id: -1 } },
 } as const;
 
@@ -28,6 +29,7 @@ export async function createIndexes(db: Db): Promise<void> {
   await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });
   await events.createIndex(INDEXES.eventsThreadMessages.key, { name: INDEXES.eventsThreadMessages.name });
   await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
+  await db.collection("webhook_deliveries").createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
   await db.collection("threads").createIndex(INDEXES.threadsByUser.key, { name: INDEXES.threadsByUser.name });
 }
 

@@ -1,0 +1,170 @@
+// Sends run webhooks from the store's outbox, on every replica: a finished
+// run's delivery is enqueued (with the run's JSON as it ended) and sent at
+// once from here; any replica's deliverer takes what is due (retries, and
+// deliveries left by a replica that stopped), one claim per attempt. A 2xx
+// removes it; anything else is retried with exponential backoff and jitter,
+// up to maxAttempts, then marked failed and logged.
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import https from "node:https";
+import type { Logger } from "pino";
+import type { RunRecord, WebhookDelivery } from "../../domain/records.js";
+import type { WebhookStore } from "../../stores/types.js";
+import { postWebhook, systemResolveAll, type PostOutcome, type ResolveAll } from "./post.js";
+
+export interface WebhookOptions {
+  /** The HMAC key of x-agent-runs-signature; null: runs may not ask for a webhook. */
+  secret: string | null;
+  /** Lets webhooks reach loopback, private and link-local addresses. */
+  allowPrivate: boolean;
+  /** Attempts per delivery, the first included. */
+  maxAttempts: number;
+  /** Bound on each POST, connect to end of the answer. */
+  timeoutMs: number;
+  /** Delay before the first retry; doubles with each one (up to MAX_BACKOFF_MS), jittered. */
+  backoffMs: number;
+  /** The run as the API shows it (proto3 JSON): given by the adapter layer, which owns the wire format. */
+  runJson: (run: RunRecord) => string;
+  /** Name resolution (tests resolve names of their own); default node:dns. */
+  resolveAll?: ResolveAll;
+}
+
+const MAX_IN_FLIGHT = 16;
+const MAX_BACKOFF_MS = 10 * 60_000;
+/**
+ * How often a replica looks for deliveries it did not schedule itself (those
+ * of a replica that stopped): its own retries have timers, so this is rare.
+ */
+const MAX_POLL_MS = 5_000;
+
+export class WebhookDeliverer {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private poller: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private again = false;
+
+  constructor(
+    private readonly store: WebhookStore,
+    private readonly options: WebhookOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Keeps the delivery of a finished run that asked for one; a no-op (no store call) for any other. */
+  async enqueue(run: RunRecord): Promise<void> {
+    const url = run.kwargs.webhook;
+    if (!url) return;
+    const now = new Date();
+    const delivery: WebhookDelivery = { deliveryId: run.runId, runId: run.runId, userId: run.userId, url, body: this.options.runJson(run), status: "pending", attempts: 0, dueAt: now, claim: null, lastError: null, createdAt: now };
+    await this.store.enqueue(delivery);
+    this.kick();
+  }
+
+  start(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => this.kick(), Math.max(10, Math.min(MAX_POLL_MS, this.options.backoffMs)));
+    this.poller.unref();
+    this.kick();
+  }
+
+  /** Stops taking deliveries and waits for the POSTs in flight (each bounded by timeoutMs); what is left stays in the store. */
+  async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    this.poller = null;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    await Promise.allSettled([...this.inFlight]);
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  /** Claims what is due now; a call during a claim loop makes it go round once more. */
+  private kick(): void {
+    if (!this.poller) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        while (this.poller && this.inFlight.size < MAX_IN_FLIGHT) {
+          const claim = randomUUID();
+          const now = Date.now();
+          // Past the lease the delivery is due again: a holder that died mid-POST gives it back.
+          const delivery = await this.store.claimDue(new Date(now), claim, new Date(now + 2 * this.options.timeoutMs + 1_000));
+          if (!delivery) break;
+          this.track(this.attempt(delivery, claim));
+        }
+      } while (this.again && this.poller);
+    } catch (error) {
+      this.logger.warn({ err: error }, "claiming webhook deliveries failed; trying again later");
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private track(attempt: Promise<void>): void {
+    const full = this.inFlight.size + 1 >= MAX_IN_FLIGHT;
+    this.inFlight.add(attempt);
+    void attempt.finally(() => {
+      this.inFlight.delete(attempt);
+      if (full) this.kick();
+    });
+  }
+
+  private async attempt(delivery: WebhookDelivery, claim: string): Promise<void> {
+    const { deliveryId, runId, attempts } = delivery;
+    const log = { delivery_id: deliveryId, run_id: runId, attempt: attempts };
+    try {
+      const outcome = await this.post(delivery);
+      if (outcome.kind === "delivered") {
+        await this.store.delivered(deliveryId, claim);
+        this.logger.debug({ ...log, answer: outcome.detail }, "webhook delivered");
+      } else if (outcome.kind === "refused" || attempts >= this.options.maxAttempts) {
+        await this.store.failed(deliveryId, claim, outcome.detail);
+        const why = outcome.kind === "refused" ? "refused" : `gave up after ${attempts} attempts`;
+        this.logger.warn({ ...log, url: delivery.url, error: outcome.detail }, `webhook delivery failed: ${why}`);
+      } else {
+        const delayMs = this.backoff(attempts);
+        await this.store.retryAt(deliveryId, claim, new Date(Date.now() + delayMs), outcome.detail);
+        this.logger.info({ ...log, error: outcome.detail, retry_in_ms: delayMs }, "webhook not delivered; will retry");
+        this.retryLater(delayMs);
+      }
+    } catch (error) {
+      // The store failed: the claim's lease runs out and the delivery comes due again.
+      this.logger.warn({ ...log, err: error }, "webhook bookkeeping failed; the delivery is retried when its lease ends");
+    }
+  }
+
+  private post(delivery: WebhookDelivery): Promise<PostOutcome> {
+    const { secret, allowPrivate, timeoutMs, maxAttempts } = this.options;
+    // More attempts than allowed: the holders of the earlier ones stopped before settling them.
+    if (delivery.attempts > maxAttempts) return Promise.resolve({ kind: "refused", detail: `${delivery.attempts - 1} attempts started and none settled` });
+    if (secret === null) return Promise.resolve({ kind: "refused", detail: "this server has no --webhook-secret to sign with" });
+    const target = { url: delivery.url, body: delivery.body, deliveryId: delivery.deliveryId, attempt: delivery.attempts };
+    return postWebhook(target, { secret, allowPrivate, timeoutMs, resolveAll: this.options.resolveAll ?? systemResolveAll, agents: this.agents });
+  }
+
+  /** backoffMs doubling per attempt, capped, times a random factor in [0.5, 1): replicas retrying together spread out. */
+  private backoff(attempts: number): number {
+    const exponential = Math.min(MAX_BACKOFF_MS, this.options.backoffMs * 2 ** Math.min(30, attempts - 1));
+    return Math.max(1, Math.round(exponential * (0.5 + Math.random() / 2)));
+  }
+
+  /** This replica's retries come on time, not at the next poll (another replica may take them: whoever claims first). */
+  private retryLater(delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.kick();
+    }, delayMs);
+    timer.unref();
+    this.retryTimers.add(timer);
+  }
+}
