@@ -103,6 +103,9 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("events.pageMessages after", () => stores.events.pageMessages(run.runId, { limit: 10, afterSeq: 0 }));
   await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
   await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));
+  await labelled("events.pageThreadMessages after", () => stores.events.pageThreadMessages(run.threadId, { limit: 10, afterSeq: 0 }));
+  await labelled("events.pageThreadMessages before", () => stores.events.pageThreadMessages(run.threadId, { limit: 10, beforeSeq: 100 }));
+  await labelled("runs.latestByThread", () => stores.runs.latestByThread(run.threadId));
   await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
   await labelled("webhooks.claimDue", () => stores.webhooks.claimDue(now, "c", now));
   const after = { createdAt: now, threadId: run.threadId };

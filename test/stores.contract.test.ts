@@ -111,6 +111,17 @@ describe.each(factories)("%s store", (_name, factory) => {
       }
     });
 
+    it("finds a thread's latest run whatever its status", async () => {
+      const threadId = randomUUID();
+      expect(await stores.runs.latestByThread(threadId)).toBeNull();
+      const runs = (["success", "pending", "error"] as const).map((status, i) => newRun({ threadId, status, createdAt: new Date(1000 * (i + 1)) }));
+      for (const run of [runs[2]!, runs[0]!, runs[1]!]) await stores.runs.insert(run);
+      await stores.runs.insert(newRun({ createdAt: new Date(9000) }));
+      expect((await stores.runs.latestByThread(threadId))?.runId).toBe(runs[2]!.runId);
+      await stores.runs.delete(runs[2]!.runId);
+      expect(await stores.runs.latestByThread(threadId)).toEqual(runs[1]);
+    });
+
     it("deletes", async () => {
       const run = newRun();
       await stores.runs.insert(run);
@@ -244,6 +255,35 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(await page({ limit: 3, afterSeq: seqs[3]! })).toEqual([seqs.slice(4), false]);
       expect(await page({ limit: 3, afterSeq: seqs[6]! })).toEqual([[], false]);
       expect(await stores.events.pageMessages(randomUUID(), { limit: 5 })).toEqual({ rows: [], hasMore: false });
+    });
+
+    it("pages a thread's messages across its runs as ListRunMessages pages a run's, and forgets a deleted run's", async () => {
+      const threadId = randomUUID();
+      const [runA, runB] = [randomUUID(), randomUUID()];
+      const message = (id: string) => ({ kind: "message" as const, data: { id, content: id } });
+      const part = { kind: "part" as const, mode: "custom" as const, namespace: [], data: { x: 1 } };
+      const seqs: number[] = [];
+      for (const [runId, batch] of [[runA, [message("a1"), part, message("a2")]], [runB, [message("b1"), part]], [runA, [message("a3")]], [runB, [message("b2"), message("b3"), part]]] as const) {
+        const rows = await stores.events.append(threadId, runId, [...batch]);
+        seqs.push(...rows.filter((r) => r.kind === "message").map((r) => r.seq));
+      }
+      await stores.events.append(randomUUID(), runA, [message("elsewhere")]);
+      const page = async (q: { limit: number; beforeSeq?: number; afterSeq?: number }) => {
+        const p = await stores.events.pageThreadMessages(threadId, q);
+        return [p.rows.map((r) => r.seq), p.hasMore];
+      };
+      expect(await page({ limit: 10 })).toEqual([seqs, false]);
+      expect(await page({ limit: 2 })).toEqual([seqs.slice(4), true]);
+      expect(await page({ limit: 2, beforeSeq: seqs[4]! })).toEqual([seqs.slice(2, 4), true]);
+      expect(await page({ limit: 2, beforeSeq: seqs[2]! })).toEqual([seqs.slice(0, 2), false]);
+      expect(await page({ limit: 2, afterSeq: seqs[0]! })).toEqual([seqs.slice(1, 3), true]);
+      expect(await page({ limit: 3, afterSeq: seqs[2]! })).toEqual([seqs.slice(3), false]);
+      expect(await page({ limit: 3, afterSeq: seqs[5]! })).toEqual([[], false]);
+      const rows = (await stores.events.pageThreadMessages(threadId, { limit: 10 })).rows;
+      expect(rows.map((r) => [r.runId, r.data["id"]])).toEqual([[runA, "a1"], [runA, "a2"], [runB, "b1"], [runA, "a3"], [runB, "b2"], [runB, "b3"]]);
+      await stores.events.deleteRun(runB);
+      expect((await stores.events.pageThreadMessages(threadId, { limit: 10 })).rows.map((r) => r.data["id"])).toEqual(["a1", "a2", "a3"]);
+      expect(await stores.events.pageThreadMessages(randomUUID(), { limit: 5 })).toEqual({ rows: [], hasMore: false });
     });
 
     it("deletes a run's rows", async () => {

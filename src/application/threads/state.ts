@@ -37,10 +37,14 @@ export type ThreadStateUseCases = ReturnType<typeof threadStateUseCases>;
 export function threadStateUseCases(deps: ThreadStateDeps) {
   const { stores, graphs } = deps;
 
-  /** The caller's thread, or ThreadNotFoundError: another user's looks exactly like a missing one. */
+  /**
+   * The caller's thread, or ThreadNotFoundError: the owner is in the store's
+   * query, so another user's looks exactly like a missing one; one being
+   * deleted is gone already.
+   */
   async function ownThread(threadId: string, userId: string): Promise<ThreadRecord> {
-    const thread = await stores.threads.get(threadId);
-    if (!thread || thread.userId !== userId) throw new ThreadNotFoundError(threadId);
+    const thread = await stores.threads.getOwned(threadId, userId);
+    if (!thread || thread.deleting) throw new ThreadNotFoundError(threadId);
     return thread;
   }
 
