@@ -6,12 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { RunsService } from "../gen/agentruns/v1/runs_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../gen/grpc/health/v1/health_pb.js";
 import { ServerReflection } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ACT_AS_HEADER } from "../src/auth/act-as.js";
 import { createAuthenticator, type JwtConfig } from "../src/auth/authenticator.js";
+import { DEFAULT_PERMISSIONS } from "../src/auth/caller.js";
 import { collect, startTestServer, userInput, type RunsClient, type TestServer } from "./helpers/server.js";
 
 const SECRET = "a-test-secret-that-is-long-enough-for-hs256";
@@ -40,6 +42,7 @@ beforeAll(async () => {
         { key: "bob-key", user_id: "bob" },
         { key: "reader-key", user_id: "alice", permissions: ["runs:read"] },
         { key: "creator-key", user_id: "carol", permissions: ["runs:create"] },
+        { key: "backend-key", user_id: "backend", permissions: [...DEFAULT_PERMISSIONS, "users:act_as"] },
       ],
       jwt: { secret: SECRET, issuer: "tests" },
     },
@@ -226,6 +229,29 @@ describe("isolation: another user's run is NOT_FOUND on every RPC", () => {
     expect((await alice.getRun({ runId })).run?.userId).toBe("alice");
     expect((await alice.listRunFeedback({ runId })).feedback.map((f) => f.rating)).toEqual([1]);
     expect((await alice.listRunMessages({ runId })).messages).toHaveLength(4);
+  });
+});
+
+describe("acting for a user (x-agent-runs-user) over gRPC, gRPC-Web and Connect", () => {
+  const transports = {
+    connect: (headers: Record<string, string>) => createConnectTransport({ baseUrl: t.url, httpVersion: "1.1", interceptors: [withHeaders(headers)] }),
+    grpc: (headers: Record<string, string>) => createGrpcTransport({ baseUrl: t.url, interceptors: [withHeaders(headers)] }),
+    grpcWeb: (headers: Record<string, string>) => createGrpcWebTransport({ baseUrl: t.url, httpVersion: "1.1", interceptors: [withHeaders(headers)] }),
+  };
+  function withHeaders(headers: Record<string, string>) {
+    return (next: any) => (req: any) => (Object.entries(headers).forEach(([k, v]) => req.header.set(k, v)), next(req));
+  }
+  const client = (transport: keyof typeof transports, key: string, actAs?: string) =>
+    createClient(RunsService, transports[transport]({ authorization: `Bearer ${key}`, ...(actAs === undefined ? {} : { [ACT_AS_HEADER]: actAs }) }));
+
+  it.each(Object.keys(transports) as Array<keyof typeof transports>)("%s: the metadata header makes the call the named user's; without the permission it is refused", async (transport) => {
+    const { run } = await client(transport, "backend-key", "alice").waitRun({ run: { assistantId: "demo", input: userInput(`via ${transport}`) } });
+    expect(run?.userId).toBe("alice");
+    expect((await as("alice-key").getRun({ runId: run!.runId })).run?.runId).toBe(run!.runId);
+    expect(await code(client(transport, "backend-key", "bob").getRun({ runId: run!.runId }))).toBe(Code.NotFound);
+    expect(await code(client(transport, "backend-key").getRun({ runId: run!.runId }))).toBe(Code.NotFound);
+    expect(await code(client(transport, "bob-key", "alice").getRun({ runId: run!.runId }))).toBe(Code.PermissionDenied);
+    expect(await code(client(transport, "backend-key", "x".repeat(129)).getRun({ runId: run!.runId }))).toBe(Code.InvalidArgument);
   });
 });
 

@@ -19,8 +19,11 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const DEFAULT_PERMISSIONS: readonly Permission[] = PERMISSIONS.filter((p) => p !== "users:act_as");
 
 export interface Caller {
+  /** The user whose resources the call reads and writes. */
   userId: string;
   permissions: ReadonlySet<Permission>;
+  /** When the credential acts for `userId` (src/auth/act-as.ts): the credential's own user, for the logs. */
+  actingUserId?: string;
 }
 
 /** Resolves the caller from request headers; null means no credentials were given. */

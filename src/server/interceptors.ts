@@ -2,13 +2,15 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { METHOD_ACCESS, methodKey, type Access } from "../auth/access.js";
+import { actingCaller } from "../auth/act-as.js";
 import { callerKey, type Authenticator } from "../auth/caller.js";
 import { toRpcError } from "../service/errors.js";
 
 /**
  * Checks every call against the access table before any handler runs: public
  * methods pass without looking at credentials; others need a caller holding
- * the method's permission; a method missing from the table is refused.
+ * the method's permission; a method missing from the table is refused. A
+ * caller may act for another user by header when granted users:act_as.
  */
 export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap<string, Access> = METHOD_ACCESS): Interceptor {
   return (next) => async (req) => {
@@ -19,7 +21,7 @@ export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap
     const caller = await authenticate(req.header);
     if (!caller) throw new ConnectError("missing credentials", Code.Unauthenticated);
     if (!caller.permissions.has(needed)) throw new ConnectError(`permission "${needed}" is required`, Code.PermissionDenied);
-    req.contextValues.set(callerKey, caller);
+    req.contextValues.set(callerKey, actingCaller(caller, req.header));
     return next(req);
   };
 }

@@ -1,12 +1,14 @@
 // Structured logs and Prometheus metrics for every RPC: a request id (taken
-// from x-request-id or made up) in each log line, and the run id in each line
-// of an RPC that concerns a run; counts and latency by method and code; active
-// runs, open streams and events sent.
+// from x-request-id or made up) in each log line, the caller's user id (and
+// the credential's own, for a call acting for a user), and the run id in each
+// line of an RPC that concerns a run; counts and latency by method and code;
+// active runs, open streams and events sent.
 import { randomUUID } from "node:crypto";
 import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { callerKey, type Caller } from "../auth/caller.js";
 import { runIdKey } from "../service/deps.js";
 import { abandonedWith } from "./interceptors.js";
 
@@ -66,6 +68,12 @@ function noteRequestedRun<R extends UnaryRequest | StreamRequest>(req: R, note: 
   return { ...req, message: tapped };
 }
 
+/** Who the call was for and, when a credential acted for that user, whose credential it was; nothing for a call refused before a caller was admitted. */
+function userFields(caller: Caller | undefined): { user_id?: string; acting_user_id?: string } {
+  if (!caller) return {};
+  return caller.actingUserId === undefined ? { user_id: caller.userId } : { user_id: caller.userId, acting_user_id: caller.actingUserId };
+}
+
 export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof createMetrics>): Interceptor {
   return (next) => async (req) => {
     const requestId = req.header.get("x-request-id") || randomUUID();
@@ -79,7 +87,7 @@ export function observeInterceptor(logger: Logger, metrics: ReturnType<typeof cr
       const seconds = (performance.now() - started) / 1000;
       metrics.rpcs.inc({ method, code });
       metrics.latency.observe({ method, code }, seconds);
-      const line = { request_id: requestId, method, code, duration_ms: Math.round(seconds * 1e4) / 10, run_id: runId ?? undefined };
+      const line = { request_id: requestId, method, code, duration_ms: Math.round(seconds * 1e4) / 10, run_id: runId ?? undefined, ...userFields(req.contextValues.get(callerKey)) };
       if (code === "ok" || code === "canceled") logger.info(line, "rpc");
       else logger.warn({ ...line, error: error instanceof ConnectError ? error.rawMessage : undefined }, "rpc failed");
     };

@@ -1,5 +1,6 @@
 // Authorization is declared once (src/auth/access.ts) and enforced by the auth
 // interceptor for every method of every service the server registers.
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError, createConnectRouter, createRouterTransport, createClient } from "@connectrpc/connect";
 import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
@@ -7,7 +8,7 @@ import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { METHOD_ACCESS, methodKey } from "../../src/auth/access.js";
 import { authInterceptor } from "../../src/server/interceptors.js";
-import { LOCAL_CALLER } from "../../src/auth/caller.js";
+import { LOCAL_CALLER, PERMISSIONS } from "../../src/auth/caller.js";
 import { collect, unitService, type UnitService } from "./harness.js";
 
 const code = (call: Promise<unknown>) => call.then(() => Code.Unknown as Code | "ok", (e: unknown) => ConnectError.from(e).code).then((c) => (c === Code.Unknown ? "ok" : c));
@@ -33,6 +34,18 @@ describe("the access table", () => {
     expect(registered.length).toBeGreaterThan(10);
     for (const key of registered) expect(METHOD_ACCESS.has(key), key).toBe(true);
     expect([...METHOD_ACCESS.keys()].sort()).toEqual([...registered].sort());
+  });
+
+  it("is the one docs/security-and-operations.md lists, permission by permission", async () => {
+    const docs = await readFile(new URL("../../docs/security-and-operations.md", import.meta.url), "utf8");
+    const bullet = docs.slice(docs.indexOf("- Permissions:"), docs.indexOf("They are declared once"));
+    const listed = new Map([...bullet.matchAll(/`([a-z_]+:[a-z_]+)` \(([^)]*)\)/g)].map((m) => [m[1]!, m[2]!.split(/,\s*/).filter((name) => /^[A-Z]\w+$/.test(name)).sort()]));
+    const declared = new Map(PERMISSIONS.map((p) => [p as string, [] as string[]]));
+    for (const service of [RunsService, ThreadsService]) {
+      for (const method of Object.values(service.method)) declared.get(METHOD_ACCESS.get(methodKey(service.typeName, method.name)) as string)!.push(method.name);
+    }
+    for (const names of declared.values()) names.sort();
+    expect(listed).toEqual(declared);
   });
 
   it("refuses a registered method that has no entry", async () => {
