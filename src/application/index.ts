@@ -17,6 +17,7 @@ import { threadUseCases, type ThreadUseCases } from "./threads/use-cases.js";
 import { threadStateUseCases, type ThreadStateUseCases } from "./threads/state.js";
 
 export type { RunSpec } from "./runs/create-run.js";
+export type { RunSelector } from "./runs/run-resources.js";
 export type { TailItem } from "./runs/tail.js";
 export type { WebhookOptions } from "./webhooks/deliverer.js";
 export { webhookUrlProblem } from "./webhooks/addresses.js";

@@ -115,6 +115,15 @@ export class RunNotActiveError extends DomainError {
   }
 }
 
+/** DeleteRun of a run that has not ended: deleting it would pull the rows from under its execution. */
+export class RunActiveError extends DomainError {
+  readonly kind = "failed_precondition";
+  readonly reason = "RUN_ACTIVE";
+  constructor(runId: string, status: string) {
+    super(`run "${runId}" is still ${status}; cancel it first (CancelRun), then delete it`, { run_id: runId, status });
+  }
+}
+
 /** A thread that must have no pending or running run for the request (DeleteThread); same reason as ThreadBusyError. */
 export class ThreadHasActiveRunError extends DomainError {
   readonly kind = "failed_precondition";

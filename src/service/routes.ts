@@ -5,13 +5,16 @@ import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
 import type { ServiceDeps } from "./deps.js";
 import { awaitRun } from "./rpc/await-run.js";
 import { cancelRun } from "./rpc/cancel-run.js";
+import { cancelRuns } from "./rpc/cancel-runs.js";
 import { createRun } from "./rpc/create-run.js";
 import { createRunFeedback } from "./rpc/create-run-feedback.js";
+import { deleteRun } from "./rpc/delete-run.js";
 import { deleteRunFeedback } from "./rpc/delete-run-feedback.js";
 import { getRun } from "./rpc/get-run.js";
 import { joinRun } from "./rpc/join-run.js";
 import { listRunFeedback } from "./rpc/list-run-feedback.js";
 import { listRunMessages } from "./rpc/list-run-messages.js";
+import { listRuns } from "./rpc/list-runs.js";
 import { streamRun } from "./rpc/stream-run.js";
 import { updateRunFeedback } from "./rpc/update-run-feedback.js";
 import { waitRun } from "./rpc/wait-run.js";
@@ -31,5 +34,8 @@ export function runsRoutes(deps: ServiceDeps) {
       createRun: createRun(deps),
       awaitRun: awaitRun(deps),
       updateRunFeedback: updateRunFeedback(deps),
+      listRuns: listRuns(deps),
+      deleteRun: deleteRun(deps),
+      cancelRuns: cancelRuns(deps),
     });
 }

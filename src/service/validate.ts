@@ -6,14 +6,14 @@
 // finite numbers, keys and bytes per field, config and command keys, input messages. Every check names
 // the field it refuses, in the proto's snake_case path.
 import { coerceMessageLikeToMessage } from "@langchain/core/messages";
-import type { CancelAction, RunCreate } from "../../gen/agentruns/v1/runs_pb.js";
-import type { AssistantCatalog, RunSpec } from "../application/index.js";
+import type { CancelAction, RunCreate, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
+import type { AssistantCatalog, RunSelector, RunSpec } from "../application/index.js";
 import { AssistantNotFoundError } from "../domain/errors.js";
 import type { MessagePageQuery } from "../domain/events.js";
 import { Durability } from "../../gen/agentruns/v1/runs_pb.js";
 import { DURABILITIES } from "./enums.js";
 import { isJsonObject, type CancelActionName, type JsonObject, type JsonValue, type StreamModeName } from "../domain/records.js";
-import { CANCEL_ACTIONS, ON_DISCONNECT, STRATEGIES, STREAM_MODES } from "./enums.js";
+import { CANCEL_ACTIONS, ON_DISCONNECT, RUN_STATUSES, STRATEGIES, STREAM_MODES } from "./enums.js";
 import { invalidArgument } from "./errors.js";
 import { parseWebhook } from "./validate-webhook.js";
 import type { WebhookPolicy } from "../application/index.js";
@@ -225,6 +225,19 @@ export function parseMessagePage(limit: number | undefined, beforeSeq: bigint | 
 export function safeNumber(field: string, value: bigint): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw invalidArgument(field, "too large");
   return Number(value);
+}
+
+/** CancelRuns' selector: run_ids, or thread_id (with statuses), exactly one of them. */
+export function parseRunSelector(runIds: string[], threadId: string, statuses: RunStatus[]): RunSelector {
+  if ((runIds.length > 0) === (threadId !== "")) {
+    const description = "give exactly one of run_ids and thread_id";
+    throw invalidArgument("run_ids", description, undefined, [{ field: "thread_id", description }]);
+  }
+  if (runIds.length > 0) {
+    if (statuses.length > 0) throw invalidArgument("statuses", "only with thread_id (run_ids names the runs itself)");
+    return { runIds };
+  }
+  return { threadId, statuses: statuses.map((s) => RUN_STATUSES.name(s)) };
 }
 
 export function parseComment(comment: string): string | null {

@@ -9,6 +9,7 @@ import type { RunsContext } from "./context.js";
 import type { RunsCore } from "./core.js";
 import type { RunSpec } from "./create-run.js";
 import { Joiners } from "./joiners.js";
+import { runResources } from "./run-resources.js";
 import type { TailItem } from "./tail.js";
 
 export interface StartedStream {
@@ -65,6 +66,8 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
   const get = (runId: string, userId: string) => ownRun(ctx, runId, userId);
   const joiners = new Joiners(ctx.options.maxJoinersPerRun, ctx.options.maxJoinersPerUser);
   return {
+    ...runResources(ctx, core),
+
     /** Creates a run and follows its events from the first. */
     async stream(spec: RunSpec, userId: string, signal: AbortSignal): Promise<StartedStream> {
       const run = await core.create(spec, userId);
