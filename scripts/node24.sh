@@ -7,15 +7,16 @@
 # binary from the npm registry's node-linux-<arch> package (`npm pack`; no npm
 # inside it: the system's npm runs on it), unpacked once into .cache/node/
 # (git-ignored) and reused by every later call. NODE24_VERSION picks another
-# release; NODE24_CACHE another cache folder. Progress goes to stderr, only the
-# directory to stdout.
+# release; NODE24_CACHE another cache folder; NODE24_OFFICIAL=1 skips the
+# system's node (the container base wants the official binary). Progress goes
+# to stderr, only the directory to stdout.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 version="${NODE24_VERSION:-24.22.3}"
 cache="${NODE24_CACHE:-$root/.cache/node}"
 
-if command -v node >/dev/null; then
+if [ "${NODE24_OFFICIAL:-}" != 1 ] && command -v node >/dev/null; then
   major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
   if [ "$major" -ge 24 ]; then
     dirname "$(command -v node)"

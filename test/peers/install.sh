@@ -11,6 +11,14 @@ if ! command -v grpcurl >/dev/null; then
 fi
 grpcurl -version
 
+# helm for test/helm.test.ts (`helm version` of a `go install` build names no patch release: check the module's).
+if ! go version -m "$HOME/go/bin/helm" 2>/dev/null | grep -q "helm.sh/helm/v3[[:space:]]*v3.22.0"; then
+  echo "installing helm v3.22.0 from the Go module proxy (about 3 minutes)"
+  go install helm.sh/helm/v3/cmd/helm@v3.22.0
+fi
+# The strict Kubernetes decoder the helm test builds (k8s.io/api, apimachinery): its modules, fetched once.
+(cd test/peers/k8s-decode && go build -o /dev/null .)
+
 # The MongoDB-wire test server (mongo-java-server on Java 17 + Maven).
 command -v java >/dev/null || { echo "java is required for the MongoDB test server" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "mvn is required for the MongoDB test server" >&2; exit 1; }
@@ -21,6 +29,9 @@ test/peers/python-go.sh
 
 # Debian's chromium for the playground's browser test.
 test/peers/chromium.sh
+
+# Debian's podman, runc and mmdebstrap for the container test (test/container.test.ts).
+test/peers/containers.sh
 
 # The playground page the service serves.
 npm run build:playground
