@@ -15,11 +15,15 @@ import { createMetrics, observeInterceptor } from "./server/observability.js";
 import { pino, type Logger } from "pino";
 import { createApplication, type Application, type WebhookOptions } from "./application/index.js";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
+import { createValidator } from "@bufbuild/protovalidate";
+import { createHttpApi } from "./http/index.js";
 import type { Config } from "./config.js";
 import { loadGraphs } from "./runtime/graphs.js";
 import { httpHandler } from "./server/http.js";
 import { authInterceptor, errorInterceptor } from "./server/interceptors.js";
 import { validateInterceptor } from "./server/validate.js";
+import { tracingInterceptor } from "./server/tracing.js";
+import { tracingOn } from "./runtime/tracing.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
 import { runsRoutes } from "./service/routes.js";
@@ -92,13 +96,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   const routerOptions: ConnectRouterOptions = {
     // Outermost first: log and count, map errors, check access, then the contract's rules.
-    interceptors: [observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate), validateInterceptor()],
+    // The span first (tracing on only), so the rpc log line and everything after it run inside it.
+    interceptors: [...(tracingOn() ? [tracingInterceptor()] : []), observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate), validateInterceptor()],
     readMaxBytes: config.readMaxBytes,
     // connect-es ignores unknown JSON fields and enum names by default; a typo must not silently change a run.
     jsonOptions: { ignoreUnknownFields: false },
   };
   const connect = connectNodeAdapter({ routes, ...routerOptions });
-  const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry });
+  const restApi = createHttpApi({ app: application, validator: createValidator(), streams: deps.streams, eventsSent: metrics.eventsSent, authenticate, logger });
+  const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry, restApi });
   const playground = staticFiles(PLAYGROUND_DIR);
   const handler: RequestHandler = (req, res) => {
     if (!playground(req, res)) api(req, res);

@@ -12,10 +12,14 @@ export interface HttpOptions {
   ready: () => Promise<boolean>;
   /** Serves /metrics when given. */
   metrics?: Registry;
+  /** The HTTP APIs (LangGraph Platform, DeerFlow; src/http/): the requests whose path they claim. */
+  restApi?: { handles(path: string): boolean; handler: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => unknown };
 }
 
-const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id"].join(", ");
-const ALLOWED_HEADERS = [...cors.allowedHeaders, "authorization", "x-request-id"].join(", ");
+const EXPOSED = [...cors.exposedHeaders, "x-run-id", "x-thread-id", "x-request-id", "content-location", "location"].join(", ");
+// x-api-key and last-event-id: the LangGraph SDK's credential and stream resumption, from browsers (useStream).
+const ALLOWED_HEADERS = [...cors.allowedHeaders, "authorization", "x-request-id", "x-api-key", "last-event-id", "x-agent-runs-user"].join(", ");
+const ALLOWED_METHODS = [...new Set([...cors.allowedMethods, "PATCH", "PUT", "DELETE"])].join(", ");
 
 /**
  * The gRPC spec percent-encodes grpc-message only outside printable ASCII (and
@@ -70,7 +74,7 @@ function answerCors(req: Parameters<RequestHandler>[0], response: Response, any:
   response.setHeader("access-control-expose-headers", EXPOSED);
   if (req.method !== "OPTIONS") return false;
   response.writeHead(204, {
-    "access-control-allow-methods": cors.allowedMethods.join(", "),
+    "access-control-allow-methods": ALLOWED_METHODS,
     "access-control-allow-headers": ALLOWED_HEADERS,
     "access-control-max-age": "7200",
   });
@@ -152,7 +156,12 @@ export function httpHandler(connect: RequestHandler, options: HttpOptions): Requ
   return (req, res) => {
     const response = res as Response;
     if (answerCors(req, response, any, allowed)) return;
-    if (answerPlain((req.url ?? "").split("?")[0], response, options)) return;
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    if (answerPlain(path, response, options)) return;
+    if (options.restApi?.handles(path)) {
+      void options.restApi.handler(req, res);
+      return;
+    }
     if (refuseBadBase64(req, response)) return;
     const type = req.headers["content-type"];
     if (type?.startsWith("application/grpc") && !type.startsWith("application/grpc-web")) patchGrpcMessages(res);

@@ -16,6 +16,8 @@ const ALLOWED: Record<string, string[]> = {
   application: ["runtime", "stores", "domain"],
   auth: [],
   service: ["application", "domain", "auth"],
+  // The HTTP APIs decode into the RPC contract's messages and share its checks (service/validate.ts).
+  http: ["service", "application", "domain", "auth"],
   server: ["service", "auth", "domain"],
   playground: [],
 };
