@@ -9,13 +9,16 @@ import { codeToString } from "@connectrpc/connect/protocol-connect";
 import {
   AwaitRunRequestSchema,
   CancelRunRequestSchema,
+  CancelRunsRequestSchema,
   CreateRunRequestSchema,
   CreateRunFeedbackRequestSchema,
   DeleteRunFeedbackRequestSchema,
+  DeleteRunRequestSchema,
   GetRunRequestSchema,
   JoinRunRequestSchema,
   ListRunFeedbackRequestSchema,
   ListRunMessagesRequestSchema,
+  ListRunsRequestSchema,
   RunsService,
   StreamRunRequestSchema,
   UpdateRunFeedbackRequestSchema,
@@ -142,14 +145,35 @@ const requests: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     { run_id: runId, rating: fc.oneof(fc.integer({ min: -3, max: 3 }), wrongType), comment: hostileString, message_id: hostileString },
     { requiredKeys: [] },
   ),
+  ListRuns: fc.record(
+    {
+      thread_id: fc.oneof(hostileString, fc.uuid(), wrongType),
+      statuses: fc.oneof(fc.array(enumish, { maxLength: 8 }), wrongType),
+      page_size: fc.oneof(fc.integer({ min: -10, max: 1000 }), wrongType),
+      page_token: fc.oneof(hostileString, fc.base64String({ maxLength: 80 }), wrongType),
+    },
+    { requiredKeys: [] },
+  ),
+  DeleteRun: fc.record({ run_id: runId }, { requiredKeys: [] }),
+  CancelRuns: fc.record(
+    {
+      run_ids: fc.oneof(fc.array(runId, { maxLength: 5 }), wrongType),
+      thread_id: fc.oneof(hostileString, fc.uuid(), wrongType),
+      statuses: fc.oneof(fc.array(enumish, { maxLength: 3 }), wrongType),
+      action: enumish,
+    },
+    { requiredKeys: [] },
+  ),
 };
 
 const STREAMING = new Set(["StreamRun", "JoinRun"]);
 /** Methods whose valid requests change a run's data on purpose: never aimed at the reference run ("REFERENCE" goes as sent, an unknown id). */
-const WRITES_REFERENCE = new Set(["UpdateRunFeedback"]);
+const WRITES_REFERENCE = new Set(["UpdateRunFeedback", "DeleteRun"]);
 
 function withReference(method: string, body: Record<string, unknown>): Record<string, unknown> {
   // Aim some requests at the real reference run, to prove hostile input cannot change it.
+  // CancelRuns may name it among run_ids: an ended run is skipped, never changed.
+  if (Array.isArray(body["run_ids"])) body = { ...body, run_ids: body["run_ids"].map((id) => (id === "REFERENCE" ? reference.runId : id)) };
   return body["run_id"] === "REFERENCE" && !WRITES_REFERENCE.has(method) ? { ...body, run_id: reference.runId } : body;
 }
 
@@ -201,6 +225,9 @@ const SCHEMAS: Record<string, DescMessage> = {
   CreateRun: CreateRunRequestSchema,
   AwaitRun: AwaitRunRequestSchema,
   UpdateRunFeedback: UpdateRunFeedbackRequestSchema,
+  ListRuns: ListRunsRequestSchema,
+  DeleteRun: DeleteRunRequestSchema,
+  CancelRuns: CancelRunsRequestSchema,
 };
 
 /** Random bytes as a binary Connect body: garbage the protobuf parser must refuse cleanly. */
@@ -286,6 +313,9 @@ describe.each(Object.keys(requests))("%s under hostile input", { timeout: 120_00
       action: fc.integer({ min: -3, max: 10 }),
       input: fc.constantFrom({ n: Number.NaN }, { i: Number.POSITIVE_INFINITY }, { "a.b": { $gt: 1 } }, userInput("x")),
       mode: fc.integer({ min: -2, max: 12 }),
+      pageSize: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      pageToken: hostileString,
+      runIds: fc.array(runId.filter((v): v is string => typeof v === "string"), { maxLength: 3 }),
     });
     await fc.assert(
       fc.asyncProperty(typed, async (v) => {
@@ -298,6 +328,9 @@ describe.each(Object.keys(requests))("%s under hostile input", { timeout: 120_00
           if (f.localName === "limit") fields["limit"] = v.limit;
           if (f.localName === "lastEventId") fields["lastEventId"] = v.lastEventId;
           if (f.localName === "action") fields["action"] = v.action;
+          if (f.localName === "pageSize") fields["pageSize"] = v.pageSize;
+          if (f.localName === "pageToken") fields["pageToken"] = v.pageToken;
+          if (f.localName === "runIds") fields["runIds"] = v.runIds.map((id) => (id === "REFERENCE" ? reference.runId : id));
           if (f.localName === "run") fields["run"] = { assistantId: "demo", input: v.input, streamMode: [v.mode] };
         }
         let message;
