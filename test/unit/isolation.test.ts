@@ -40,7 +40,7 @@ interface Case {
 
 const run = (threadId?: string) => ({ run: { assistantId: "demo", ...(threadId ? { threadId } : {}), input: userInput("isolation") } });
 /** Run creation on a thread answers as a thread that never existed does. */
-const asMissingThread: Case["as"] = (c, { missing }) => c.threads.getThread({ threadId: missing.threadId });
+const asMissingThread: Case["as"] = (c, { missing }) => c.threads.getThreadState({ threadId: missing.threadId });
 
 const RUNS: { [K in keyof typeof RunsService.method]: Case[] } = {
   streamRun: [{ call: (c, r) => collect(c.streamRun(run(r.threadId))), as: asMissingThread }],
@@ -102,14 +102,14 @@ async function resourcesOf(client: RunsClient): Promise<Ids> {
   return { runId: created!.runId, threadId: created!.threadId, feedbackId: feedback!.feedbackId };
 }
 
-/** What B must not be able to change: A's run, its feedback, A's thread and its state, as A reads them. */
+/** What B must not be able to change: A's run, its feedback and thread as stored, the thread's state as A reads it. */
 async function untouched(ids: Ids) {
-  const alice = s.as("alice");
-  const [{ run: found }, { feedback }, { thread }, { state }] = await Promise.all([
-    alice.getRun({ runId: ids.runId }),
-    alice.listRunFeedback({ runId: ids.runId }),
-    alice.threads.getThread({ threadId: ids.threadId }),
-    alice.threads.getThreadState({ threadId: ids.threadId }),
+  const { stores } = s.app;
+  const [found, feedback, thread, { state }] = await Promise.all([
+    stores.runs.get(ids.runId),
+    stores.feedback.listByRun(ids.runId),
+    stores.threads.get(ids.threadId),
+    s.as("alice").threads.getThreadState({ threadId: ids.threadId }),
   ]);
   return { run: found, feedback, thread, checkpointId: state?.checkpointId };
 }
