@@ -4,6 +4,11 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import { ThreadsService } from "../../gen/agentruns/v1/threads_pb.js";
 import type { ServiceDeps } from "./deps.js";
+import { createThread } from "./rpc/create-thread.js";
+import { deleteThread } from "./rpc/delete-thread.js";
+import { getThread } from "./rpc/get-thread.js";
+import { searchThreads } from "./rpc/search-threads.js";
+import { updateThread } from "./rpc/update-thread.js";
 import { getThreadState } from "./rpc/get-thread-state.js";
 import { listThreadHistory } from "./rpc/list-thread-history.js";
 import { listThreadMessages } from "./rpc/list-thread-messages.js";
@@ -12,6 +17,11 @@ import { updateThreadState } from "./rpc/update-thread-state.js";
 export function threadsRoutes(deps: ServiceDeps) {
   return (router: ConnectRouter) =>
     router.service(ThreadsService, {
+      createThread: createThread(deps),
+      getThread: getThread(deps),
+      updateThread: updateThread(deps),
+      deleteThread: deleteThread(deps),
+      searchThreads: searchThreads(deps),
       getThreadState: getThreadState(deps),
       updateThreadState: updateThreadState(deps),
       listThreadHistory: listThreadHistory(deps),

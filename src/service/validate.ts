@@ -42,6 +42,8 @@ export const JSON_LIMITS = {
   "run.command": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
   "run.context": { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
   values: { bytes: Number.POSITIVE_INFINITY, entries: 100_000 },
+  // A thread's metadata (CreateThread, UpdateThread, SearchThreads' filter): like a run's, it comes back whole with every read.
+  metadata: { bytes: 64 * 1024, entries: 1_000 },
 } as const;
 /** Keys of any one object: no message, state or settings object needs more, and each key is work on every read. */
 export const MAX_OBJECT_KEYS = 10_000;
