@@ -1,0 +1,144 @@
+// Section 13 (issue 19): process start to the first answered WaitRun, the compiled build against
+// running from source, in one run. Four ways to start, alternated rep by rep so a busy moment
+// hits them alike:
+//   npm start       what an operator types: prestart's staleness check, then node dist/src/main.js
+//   node dist       node dist/src/main.js alone (the container's entrypoint)
+//   npm run dev     what `npm start` did before the compiled build: the playground built with Vite,
+//                   then TypeScript compiled by tsx as it loads
+//   node tsx        node --import tsx src/main.ts alone (the source without the Vite step)
+// Each start gets a fresh free port; the clock runs from spawn until a WaitRun over Connect JSON
+// answers 200 (polled every 5 ms; a refused connection is retried), and the process is stopped
+// before the next start. dist/ is brought up to date before each `npm start`, outside the clock, so
+// the clock holds prestart's staleness check but no build (in a checkout others are editing, the
+// check would otherwise find sources newer than dist/ and rebuild).
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { median, sleep } from "../lib.js";
+import { log, QUICK, ROOT } from "../harness/config.js";
+import { children, stopChild } from "../harness/processes.js";
+
+export interface StartupCase {
+  name: string;
+  command: string;
+  /** ms from spawn to the first WaitRun answered, one per rep. */
+  ms: number[];
+  medianMs: number;
+}
+
+export const startupResults: StartupCase[] = [];
+
+const SERVICE_FLAGS = ["--host", "127.0.0.1", "--log-level", "warn", "--drain-ms", "0"];
+const NODE_FLAGS = ["--max-semi-space-size=64"];
+
+const CASES: Array<{ name: string; command: string; argv: (port: number) => string[] }> = [
+  { name: "npm start (compiled)", command: "npm start -- …", argv: (port) => ["npm", "start", "--silent", "--", ...SERVICE_FLAGS, "--port", String(port)] },
+  { name: "node dist/src/main.js", command: "node dist/src/main.js …", argv: (port) => [process.execPath, ...NODE_FLAGS, "dist/src/main.js", ...SERVICE_FLAGS, "--port", String(port)] },
+  { name: "npm run dev (tsx, Vite)", command: "npm run dev -- …", argv: (port) => ["npm", "run", "dev", "--silent", "--", ...SERVICE_FLAGS, "--port", String(port)] },
+  { name: "node --import tsx src/main.ts", command: "node --import tsx src/main.ts …", argv: (port) => [process.execPath, ...NODE_FLAGS, "--import", "tsx", "src/main.ts", ...SERVICE_FLAGS, "--port", String(port)] },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function answered(port: number): Promise<boolean> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/agentruns.v1.RunsService/WaitRun`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ run: { assistant_id: "demo", input: { messages: [{ role: "user", content: "first" }] } } }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** One start: spawn, poll WaitRun until it answers, stop. */
+async function startOnce(argv: string[]): Promise<number> {
+  const port = await freePort();
+  const env = { ...process.env, PATH: `${join(process.execPath, "..")}:${process.env["PATH"] ?? ""}` };
+  delete env["NODE_OPTIONS"];
+  const t0 = performance.now();
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+  children.add(child);
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${argv.join(" ")} exited with ${child.exitCode}: ${stderr}`);
+      if (await answered(port)) return performance.now() - t0;
+      if (performance.now() - t0 > 120_000) throw new Error(`${argv.join(" ")}: no WaitRun answered in 120 s: ${stderr}`);
+      await sleep(5);
+    }
+  } finally {
+    await stopChild(child);
+  }
+}
+
+function buildIfStale(): void {
+  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+  if (built.status !== 0) throw new Error("npm run build failed");
+}
+
+export async function startupSection(): Promise<StartupCase[]> {
+  buildIfStale();
+  const reps = QUICK ? 1 : 5;
+  const results: StartupCase[] = CASES.map((c) => ({ name: c.name, command: c.command, ms: [], medianMs: 0 }));
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [i, c] of CASES.entries()) {
+      // dist/ fresh before each start, outside the clock: in a checkout being edited, npm start's prestart would rebuild.
+      if (c.command.startsWith("npm start")) buildIfStale();
+      results[i]!.ms.push(await startOnce(c.argv(await freePort())));
+    }
+  }
+  for (const r of results) {
+    r.medianMs = median(r.ms);
+    log(`   ${r.name}: median ${(r.medianMs / 1000).toFixed(2)} s (${r.ms.map((ms) => (ms / 1000).toFixed(2)).join(", ")})`);
+  }
+  startupResults.splice(0, startupResults.length, ...results);
+  return results;
+}
+
+/** Section 13 of RESULTS.md. */
+export function startupReport(results: StartupCase[] = startupResults): string[] {
+  if (!results.length) return [];
+  const byName = new Map(results.map((r) => [r.name, r]));
+  const compiled = byName.get("npm start (compiled)")!;
+  const dev = byName.get("npm run dev (tsx, Vite)")!;
+  return [
+    `## 13. Start-up: process start to the first answered WaitRun (issue 19)`,
+    ``,
+    `Each way of starting the service, spawned ${results[0]!.ms.length} time(s) in turn, timed from spawn until a WaitRun over Connect JSON (demo assistant) answers 200, polled every 5 ms; the process is stopped before the next start. \`npm start\` runs the compiled build (dist/, built beforehand); \`npm run dev\` is what \`npm start\` was before it: the playground built by Vite, then the source compiled by tsx as it loads. Rerun: \`npx tsx bench/run.ts --only startup\`.`,
+    ``,
+    `| start command | median | each start |`,
+    `|---|---:|---|`,
+    ...results.map((r) => `| \`${r.command}\` | ${(r.medianMs / 1000).toFixed(2)} s | ${r.ms.map((ms) => (ms / 1000).toFixed(2)).join(", ")} |`),
+    ``,
+    `\`npm start\` answers its first WaitRun ${(dev.medianMs / compiled.medianMs).toFixed(1)}x sooner than \`npm run dev\` (${(compiled.medianMs / 1000).toFixed(2)} s vs ${(dev.medianMs / 1000).toFixed(2)} s).`,
+    ``,
+  ];
+}
+
+// Standalone: `npx tsx bench/sections/startup.ts [--quick]` prints the table.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  startupSection().then(
+    (results) => {
+      process.stdout.write(`${startupReport(results).join("\n")}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+      process.exit(1);
+    },
+  );
+}
