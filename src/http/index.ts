@@ -13,6 +13,8 @@ import { failureResponse, register, type AnyRoute } from "./router.js";
 import { runCreateRoutes } from "./routes/run-create.js";
 import { runManageRoutes } from "./routes/run-manage.js";
 import { systemRoutes } from "./routes/system.js";
+import { threadStateRoutes } from "./routes/thread-state.js";
+import { threadRoutes } from "./routes/threads.js";
 
 export type { HttpDeps } from "./deps.js";
 
@@ -27,7 +29,7 @@ export interface HttpApi {
 
 export function createHttpApi(deps: HttpDeps & { authenticate: Authenticator; logger: Logger }): HttpApi {
   const routes: AnyRoute[] = [];
-  routes.push(...systemRoutes(deps, () => routes), ...runCreateRoutes(deps), ...runManageRoutes(deps));
+  routes.push(...systemRoutes(deps, () => routes), ...threadRoutes(deps), ...threadStateRoutes(deps), ...runCreateRoutes(deps), ...runManageRoutes(deps));
   const app = new Hono();
   register(app, deps, routes);
   const routerDeps = { authenticate: deps.authenticate, logger: deps.logger };

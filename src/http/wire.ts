@@ -3,6 +3,7 @@
 // read; nothing here decides anything.
 import type { StoredStreamEvent } from "../domain/events.js";
 import type { JsonObject, JsonValue, RunRecord, ThreadRecord } from "../domain/records.js";
+import type { ThreadStateRecord } from "../domain/thread-state.js";
 
 export function runJson(run: RunRecord): JsonObject {
   return {
@@ -61,4 +62,21 @@ export function sseFrame(event: StoredStreamEvent, runId: string): { event: stri
       return { event: event.namespace.length > 0 ? `${name}|${event.namespace.join("|")}` : name, data: event.data };
     }
   }
+}
+
+/** A checkpoint reference as the Platform writes it. */
+const checkpointRef = (threadId: string, checkpointId: string) => ({ thread_id: threadId, checkpoint_ns: "", checkpoint_id: checkpointId });
+
+export function threadStateJson(threadId: string, state: ThreadStateRecord): JsonObject {
+  const tasks = state.tasks.map((t) => ({ id: t.id, name: t.name, error: t.error, interrupts: t.interrupts.map((i) => ({ id: i.id, value: i.value })), checkpoint: null, state: null }));
+  return {
+    values: state.values,
+    next: state.next,
+    tasks,
+    checkpoint: { thread_id: threadId, checkpoint_ns: "", checkpoint_id: state.checkpointId },
+    metadata: state.metadata,
+    created_at: state.createdAt?.toISOString() ?? null,
+    parent_checkpoint: state.parentCheckpointId ? checkpointRef(threadId, state.parentCheckpointId) : null,
+    interrupts: tasks.flatMap((t) => t.interrupts),
+  };
 }
