@@ -66,7 +66,7 @@ async function answered(port: number): Promise<boolean> {
 /** One start: spawn, poll WaitRun until it answers, stop. */
 async function startOnce(argv: string[]): Promise<number> {
   const port = await freePort();
-  const env = { ...process.env, PATH: `${join(process.execPath, "..")}:${process.env["PATH"] ?? ""}` };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(process.execPath, "..")}:${process.env["PATH"] ?? ""}` };
   delete env["NODE_OPTIONS"];
   const t0 = performance.now();
   const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], detached: true });
