@@ -10,7 +10,7 @@ import type { HistoryRequest, StateUpdate } from "../application/index.js";
 import type { MessagePageQuery } from "../domain/events.js";
 import type { JsonObject } from "../domain/records.js";
 import { invalidArgument } from "./errors.js";
-import { checkJson, parseMessagePage, threadId } from "./validate.js";
+import { checkInputMessages, checkJson, parseMessagePage, threadId } from "./validate.js";
 
 /** LangGraph's default page of history. */
 const DEFAULT_HISTORY_PAGE = 10;
@@ -23,10 +23,19 @@ export function parseGetThreadState(req: GetThreadStateRequest): { threadId: str
   return { threadId: threadId("thread_id", req.threadId), checkpointId: req.checkpointId || null };
 }
 
-/** `values` is required by the contract; its JSON is bounded like a run's input. */
+/**
+ * `values` is required by the contract; its JSON is bounded like a run's
+ * input, and its messages must be messages, as a run's input's must: the
+ * messages reducer would throw on anything else.
+ */
 export function parseUpdateThreadState(req: UpdateThreadStateRequest): { threadId: string; update: StateUpdate } {
   const values = (req.values ?? {}) as JsonObject;
   checkJson("values", values);
+  const messages = values["messages"];
+  if (messages !== undefined && messages !== null && !Array.isArray(messages)) {
+    throw invalidArgument("values.messages", "must be a list of messages: each with a role (user, assistant, system, tool) or type, and content");
+  }
+  checkInputMessages(values, "values");
   return {
     threadId: threadId("thread_id", req.threadId),
     update: { values, asNode: req.asNode || null, checkpointId: req.checkpointId || null },

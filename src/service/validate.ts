@@ -195,7 +195,7 @@ function resolveThreadId(given: string | null, config: JsonObject | null): strin
 }
 
 /** Input messages LangChain cannot coerce would fail the run; refuse them before anything is stored. */
-function checkInputMessages(input: JsonObject | null): void {
+export function checkInputMessages(input: JsonObject | null, field = "run.input"): void {
   const messages = input?.["messages"];
   if (!Array.isArray(messages)) return;
   messages.forEach((message, i) => {
@@ -203,7 +203,7 @@ function checkInputMessages(input: JsonObject | null): void {
       coerceMessageLikeToMessage(message as never);
     } catch {
       throw invalidArgument(
-        `run.input.messages[${i}]`,
+        `${field}.messages[${i}]`,
         "not a message: give a role (user, assistant, system, tool) or type, and content; a tool message needs tool_call_id",
       );
     }

@@ -112,6 +112,14 @@ describe("UpdateThreadState", () => {
     expect(seen.map((m) => m.id)).toContain("hand-1");
   });
 
+  it("without as_node counts the values as the last node's, as LangGraph does", async () => {
+    const threadId = await demoRun("no node named");
+    await alice().threads.updateThreadState({ threadId, values: { messages: [{ role: "user", content: "appended", id: "plain-1" }] } });
+    const { state } = await alice().threads.getThreadState({ threadId });
+    expect(state?.metadata?.["source"]).toBe("update");
+    expect((state?.values?.["messages"] as Array<{ id: string }>).at(-1)?.id).toBe("plain-1");
+  });
+
   it("forks from an earlier checkpoint: the new checkpoint follows it, and the latest values are the fork's", async () => {
     const threadId = await demoRun("fork me");
     const history = await allHistory(threadId);
@@ -136,6 +144,9 @@ describe("UpdateThreadState", () => {
     expect(unknown?.code).toBe(Code.InvalidArgument);
     expect(fieldOf(unknown)).toBe("as_node");
     expect(unknown?.rawMessage).toContain('"nope"');
+    const notMessage = await failure(alice().threads.updateThreadState({ threadId, values: { messages: [{ role: "user", content: "ok" }, { foo: 1 }] } }));
+    expect(fieldOf(notMessage)).toBe("values.messages[1]");
+    expect(fieldOf(await failure(alice().threads.updateThreadState({ threadId, values: { messages: 5 } })))).toBe("values.messages");
     const other = (await allHistory(await demoRun("elsewhere")))[0]!.checkpointId;
     const foreign = await failure(alice().threads.updateThreadState({ threadId, values: { messages: [] }, checkpointId: other }));
     expect(foreign?.code).toBe(Code.NotFound);
