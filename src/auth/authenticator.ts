@@ -1,8 +1,8 @@
 // Bearer-token authentication: static API keys from the auth config, and JWTs
 // verified by `jose` (an HS256 secret, or a JWKS from a file or URL). Each
-// maps to a user id and the permissions runs:create, runs:read, runs:cancel,
-// feedback:write. JWT subjects get their own namespace ("jwt:<sub>"), apart
-// from the user ids the operator gave API keys.
+// maps to a user id and permissions (caller.ts PERMISSIONS; a key listing
+// none gets DEFAULT_PERMISSIONS, never users:act_as). JWT subjects get their
+// own namespace ("jwt:<sub>"), apart from the user ids the operator gave API keys.
 import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
