@@ -72,6 +72,17 @@ describe.each(factories)("%s store", (_name, factory) => {
     expect(await stores.threads.updateMetadata(randomUUID(), "u1", { a: 1 })).toBeNull();
   });
 
+  it("writes nothing of a merge its accept callback refuses", async () => {
+    const threadId = randomUUID();
+    const { thread } = await stores.threads.create(threadId, "u1", { a: 1 });
+    const refuse = (merged: JsonObject) => {
+      expect(merged).toEqual({ a: 1, b: 2 });
+      throw new Error("too big");
+    };
+    await expect(stores.threads.updateMetadata(threadId, "u1", { b: 2 }, refuse)).rejects.toThrow("too big");
+    expect(await stores.threads.getOwned(threadId, "u1")).toEqual(thread);
+  });
+
   it("marks a thread deleting only for its owner and while no run holds it; marked, no run acquires it, no page lists it; delete removes it", async () => {
     const userId = `u-${randomUUID()}`;
     const threadId = randomUUID();

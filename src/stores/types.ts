@@ -96,8 +96,9 @@ export interface ThreadStore {
    * Merges `patch` into the metadata of `userId`'s thread (a null value
    * removes the key) and bumps its update time; null when the thread is
    * missing, another user's or being deleted. Racing merges all apply.
+   * `accept` sees the merged metadata before it is written and may throw to refuse it.
    */
-  updateMetadata(threadId: string, userId: string, patch: JsonObject): Promise<ThreadRecord | null>;
+  updateMetadata(threadId: string, userId: string, patch: JsonObject, accept?: (merged: JsonObject) => void): Promise<ThreadRecord | null>;
   /**
    * Marks `userId`'s thread as being deleted if no run holds it (DeleteThread's
    * first step): from then on no run acquires it and page skips it. True when

@@ -105,6 +105,10 @@ describe("SearchThreads", () => {
     // The same token with the same filters (page size aside) goes on.
     const next = await carol().threads.searchThreads({ pageSize: 7, metadata: { team: "blue" }, pageToken: nextPageToken });
     expect(next.threads.length).toBe(7);
+    // So it does with the filter's keys in another order (a client's map), and with the statuses in another order.
+    const first = await carol().threads.searchThreads({ pageSize: 2, metadata: { team: "blue", tags: ["a"] }, statuses: [ThreadStatus.IDLE, ThreadStatus.ERROR] });
+    const reordered = { pageSize: 2, metadata: { tags: ["a"], team: "blue" }, statuses: [ThreadStatus.ERROR, ThreadStatus.IDLE], pageToken: first.nextPageToken };
+    expect((await carol().threads.searchThreads(reordered)).threads).toHaveLength(2);
   });
 
   it("lists a new thread first and a deleted one no more", async () => {

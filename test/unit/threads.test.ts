@@ -122,6 +122,17 @@ describe("UpdateThread", () => {
     expect((await alice().threads.getThread({ threadId })).thread).toEqual(thread);
   });
 
+  it("refuses a merge that would grow the metadata past 64 KiB with INVALID_ARGUMENT naming metadata, changing nothing", async () => {
+    const threadId = randomUUID();
+    const made = (await alice().threads.createThread({ threadId, metadata: { a: "x".repeat(40 * 1024) } })).thread!;
+    const error = await failure(alice().threads.updateThread({ threadId, metadata: { b: "y".repeat(40 * 1024) } }));
+    expect(error?.code).toBe(Code.InvalidArgument);
+    expect(fieldOf(error)).toBe("metadata");
+    expect((await alice().threads.getThread({ threadId })).thread).toEqual(made);
+    // Removing the big key first makes room.
+    expect((await alice().threads.updateThread({ threadId, metadata: { a: null, b: "y" } })).thread?.metadata).toEqual({ b: "y" });
+  });
+
   it("updates a thread a run created, and NOT_FOUND for one that does not exist (nothing created)", async () => {
     const { run } = await alice().waitRun({ run: { assistantId: "demo", input: userInput("hi") } });
     const { thread } = await alice().threads.updateThread({ threadId: run!.threadId, metadata: { tagged: "yes" } });

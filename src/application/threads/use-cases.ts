@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { InvalidArgumentError, ThreadExistsError, ThreadNotFoundError } from "../../domain/errors.js";
 import type { JsonObject, ThreadRecord, ThreadStatus } from "../../domain/records.js";
+import { metadataEntries } from "../../stores/thread-metadata.js";
 import type { Stores, ThreadPosition } from "../../stores/types.js";
 import { decodePageToken, encodePageToken, pageScope } from "../page-token.js";
 import { deleteThread } from "./delete-thread.js";
@@ -65,7 +66,7 @@ export function threadUseCases(deps: ThreadDeps): ThreadUseCases {
     },
     get: owned,
     async update(threadId, userId, metadata) {
-      const updated = await threads.updateMetadata(threadId, userId, metadata);
+      const updated = await threads.updateMetadata(threadId, userId, metadata, checkMerged);
       if (!updated) throw new ThreadNotFoundError(threadId);
       return updated;
     },
@@ -74,9 +75,20 @@ export function threadUseCases(deps: ThreadDeps): ThreadUseCases {
   };
 }
 
+/** What a thread's metadata may grow to by merges: the bound a request's own metadata has (service/validate.ts). */
+const MAX_METADATA_BYTES = 64 * 1024;
+const MAX_METADATA_KEYS = 1_000;
+
+function checkMerged(merged: JsonObject): void {
+  if (Object.keys(merged).length > MAX_METADATA_KEYS || Buffer.byteLength(JSON.stringify(merged)) > MAX_METADATA_BYTES) {
+    throw new InvalidArgumentError("metadata", `merged into the thread's, it would pass ${MAX_METADATA_KEYS} keys or 64 KiB serialized; remove keys (set them to null) first`);
+  }
+}
+
 async function searchThreads(stores: Stores, query: ThreadSearch, userId: string): Promise<ThreadPage> {
   const statuses = [...query.statuses].sort();
-  const scope = pageScope("threads", userId, [query.metadata, statuses]);
+  // The filter as canonical entries, sorted: the same filter in another key order (a client's map) keeps its tokens.
+  const scope = pageScope("threads", userId, [metadataEntries(query.metadata).sort(), statuses]);
   const after = positionOf(decodePageToken(query.pageToken, scope));
   // One more than the page shows whether another page follows.
   const rows = await stores.threads.page({ userId, metadata: query.metadata, statuses, after, limit: query.pageSize + 1 });

@@ -116,10 +116,12 @@ export class MemoryThreadStore implements ThreadStore {
     return { created: true, thread: toRecord(this.insert(threadId, userId, metadata)) };
   }
 
-  async updateMetadata(threadId: string, userId: string, patch: JsonObject): Promise<ThreadRecord | null> {
+  async updateMetadata(threadId: string, userId: string, patch: JsonObject, accept?: (merged: JsonObject) => void): Promise<ThreadRecord | null> {
     const thread = this.threads.get(threadId);
     if (!thread || thread.userId !== userId || thread.deleting) return null;
-    thread.metadata = mergeMetadata(thread.metadata, structuredClone(patch));
+    const merged = mergeMetadata(thread.metadata, structuredClone(patch));
+    accept?.(merged);
+    thread.metadata = merged;
     thread.entries = new Set(metadataEntries(thread.metadata));
     thread.updatedAt = new Date();
     return toRecord(thread);

@@ -103,7 +103,7 @@ export class MongoThreadStore implements ThreadStore {
     return { created: false, thread: existing ? fromThreadDoc(existing) : fromThreadDoc(doc) };
   }
 
-  async updateMetadata(threadId: string, userId: string, patch: JsonObject): Promise<ThreadRecord | null> {
+  async updateMetadata(threadId: string, userId: string, patch: JsonObject, accept?: (merged: JsonObject) => void): Promise<ThreadRecord | null> {
     const owned = { _id: String(threadId), user_id: String(userId), deleting: NOT_DELETING };
     // A compare-and-set on the metadata text: one update cannot merge JSON text, and
     // `$set: {"metadata.<key>"}` would read a key with "." as a path.
@@ -111,6 +111,7 @@ export class MongoThreadStore implements ThreadStore {
       const doc = await this.threads.findOne(owned);
       if (!doc) return null;
       const merged = mergeMetadata(metadataOf(doc), patch);
+      accept?.(merged);
       const updated = await this.threads.findOneAndUpdate(
         { ...owned, metadata: doc.metadata === undefined ? { $exists: false } : doc.metadata },
         { $set: { metadata: JSON.stringify(merged), metadata_kv: metadataEntries(merged), updated_at: new Date() } },
