@@ -16,7 +16,7 @@ import { pino, type Logger } from "pino";
 import { createApplication, type Application, type WebhookOptions } from "./application/index.js";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import { createValidator } from "@bufbuild/protovalidate";
-import { createHttpApi } from "./http/index.js";
+import { createHttpApi, type HttpApi } from "./http/index.js";
 import type { Config } from "./config.js";
 import { loadGraphs } from "./runtime/graphs.js";
 import { httpHandler } from "./server/http.js";
@@ -51,6 +51,8 @@ export interface App {
   /** Every service the server registers, and the options they run with: for connectNodeAdapter, or createRouterTransport in tests. */
   routes: (router: ConnectRouter) => void;
   routerOptions: ConnectRouterOptions;
+  /** The LangGraph Platform and DeerFlow HTTP routes (src/http/), for tests and tools that read the route table. */
+  httpApi: HttpApi;
   handler: RequestHandler;
   replicaId: string;
   /** Stops taking runs and lets live ones finish (interrupted after `drainMs`). */
@@ -117,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stores,
     routes,
     routerOptions,
+    httpApi: restApi,
     handler,
     replicaId,
     drain: () => application.drain(config.drainMs),

@@ -70,8 +70,8 @@ const NO_CALLER: Caller = { userId: "", permissions: new Set() };
 
 async function inputOf(deps: RouterDeps, spec: AnyRoute, c: Context): Promise<RouteInput<unknown, unknown, unknown>> {
   const caller = spec.permission === null ? NO_CALLER : await callerFor(deps, spec.permission, c.req.raw.headers);
-  const params = spec.params ? parseWith(spec.params, c.req.param(), "path.") : {};
-  const query = spec.query ? parseWith(spec.query, queryOf(c.req.url), "query.") : {};
+  const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : {};
+  const query = spec.query ? parseWith(spec.query, queryOf(c.req.url), "query") : {};
   const body = spec.body ? parseWith(spec.body, await jsonBody(c.req.raw)) : undefined;
   return { params, query, body, caller, signal: c.req.raw.signal, c };
 }

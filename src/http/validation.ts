@@ -24,7 +24,7 @@ function describe(error: z.ZodError, prefix: string): string {
   return `${pathOf(issue.path, prefix) || "body"}: ${issue.message}`;
 }
 
-/** `value` parsed by `schema`, or a 422 naming the field under `prefix` ("" for a body, "query." / "path." otherwise). */
+/** `value` parsed by `schema`, or a 422 naming the field under `prefix` ("" for a body, "query" / "path" otherwise). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix = ""): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw new HttpError(422, describe(result.error, prefix));

@@ -74,8 +74,33 @@ const streamQuery = z.strictObject({
 
 const cancelQuery = z.strictObject({ wait: queryBool.optional(), action: z.enum(["interrupt", "rollback"]).default("interrupt"), reason: z.string().max(1024).optional() });
 
+const cancelManyBody = z.strictObject({
+  thread_id: resourceId.optional(),
+  run_ids: z.array(z.string().min(1).max(128)).max(1000).optional(),
+  status: z.enum(["pending", "running", "all"]).optional(),
+});
+
+/** The Platform's bulk cancel: run_ids, or thread_id with a status; never both. */
+function selectorOf(body: z.output<typeof cancelManyBody>) {
+  if ((body.run_ids === undefined) === (body.thread_id === undefined)) throw unprocessable("run_ids", "give run_ids or thread_id, exactly one");
+  if (body.run_ids !== undefined) {
+    if (body.status !== undefined) throw unprocessable("status", "goes with thread_id, not run_ids");
+    return { runIds: body.run_ids };
+  }
+  const statuses: RunRecord["status"][] = body.status === "pending" || body.status === "running" ? [body.status] : [];
+  return { threadId: body.thread_id!, statuses };
+}
+
 export function runManageRoutes(deps: HttpDeps): AnyRoute[] {
   return [
+    route({
+      method: "post", path: "/runs/cancel", tag, summary: "Cancel several of the caller's runs: by id, or a thread's pending/running ones", permission: "runs:cancel",
+      body: cancelManyBody, query: z.strictObject({ action: z.enum(["interrupt", "rollback"]).default("interrupt") }), produces: "none",
+      async handle({ body, query, caller, signal, c }) {
+        await deps.app.runs.cancelMany(selectorOf(body), query.action, caller.userId, signal);
+        return c.body(null, 204);
+      },
+    }),
     route({
       method: "get", path: "/threads/:thread_id/runs", tag, summary: "List a thread's runs, newest first", permission: "runs:read", params: threadParams, query: listQuery, response: z.array(runSchema),
       async handle({ params, query, caller, c }) {

@@ -1,0 +1,140 @@
+// The HTTP APIs with raw requests: DeerFlow's runs routes in the seed's
+// request shapes, LangGraph's bulk cancel, the OpenAPI document, x-api-key,
+// and what bad input gets (422 naming the field, 404, 409; never a 500).
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "./helpers/server.js";
+
+let t: TestServer;
+let secured: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+  secured = await startTestServer({}, { auth: { api_keys: [{ key: "key-a", user_id: "alice" }, { key: "key-b", user_id: "bob" }] } });
+});
+afterAll(async () => {
+  await t.stop();
+  await secured.stop();
+});
+
+const hello = { messages: [{ role: "user", content: "hello from deerflow" }] };
+
+async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, server = t) {
+  const res = await fetch(`${server.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
+}
+
+/** SSE frames of a whole response. */
+function frames(text: string): Array<{ event: string; data: any; id?: string }> {
+  return text
+    .split("\n\n")
+    .filter((block) => block.includes("event:"))
+    .map((block) => {
+      const line = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
+      return { event: line("event")!, data: JSON.parse(line("data")!), ...(line("id") !== undefined && { id: line("id")! }) };
+    });
+}
+
+describe("DeerFlow's runs routes", () => {
+  it("streams a run on config.configurable.thread_id with DeerFlow's headers, metadata first and end last", async () => {
+    const threadId = `deer-${randomUUID().slice(0, 8)}`;
+    const res = await call("POST", "/api/runs/stream", { assistant_id: "demo", input: hello, config: { configurable: { thread_id: threadId } }, stream_mode: ["values"] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(res.headers.get("cache-control")).toBe("no-cache");
+    expect(res.headers.get("x-accel-buffering")).toBe("no");
+    const events = frames(res.text);
+    expect(events[0]).toMatchObject({ event: "metadata", data: { thread_id: threadId } });
+    expect(res.headers.get("content-location")).toBe(`/threads/${threadId}/runs/${events[0]!.data.run_id}`);
+    expect(events.at(-1)).toMatchObject({ event: "end", data: { status: "success" } });
+    expect(events.slice(1, -1).every((e) => e.event === "values")).toBe(true);
+  });
+
+  it("waits, then pages the run's messages by seq as {data, has_more} and lists its feedback", async () => {
+    const res = await call("POST", "/api/runs/wait", { assistant_id: "demo", input: hello });
+    expect(res.status).toBe(200);
+    expect(res.json().messages.map((m: any) => m.type)).toEqual(["human", "ai", "tool", "ai"]);
+    const runId = res.headers.get("content-location")!.split("/").at(-1)!;
+
+    const last = (await call("GET", `/api/runs/${runId}/messages?limit=2`)).json();
+    expect(Object.keys(last).sort()).toEqual(["data", "has_more"]);
+    expect(last.data.map((r: any) => r.content.type)).toEqual(["tool", "ai"]);
+    expect(last.has_more).toBe(true);
+    const older = (await call("GET", `/api/runs/${runId}/messages?limit=2&before_seq=${last.data[0].seq}`)).json();
+    expect(older).toMatchObject({ has_more: false });
+    expect(older.data.map((r: any) => r.content.type)).toEqual(["human", "ai"]);
+    const none = (await call("GET", `/api/runs/${runId}/messages?after_seq=${last.data[1].seq}`)).json();
+    expect(none).toEqual({ data: [], has_more: false });
+    expect((await call("GET", `/api/runs/${runId}/feedback`)).json()).toEqual([]);
+  });
+
+  it("answers 404 for an unknown run and 422 naming the query parameter", async () => {
+    expect((await call("GET", `/api/runs/${randomUUID()}/messages`)).status).toBe(404);
+    for (const [query, field] of [["limit=0", "query.limit"], ["limit=abc", "query.limit"], ["limit=201", "query.limit"], ["before_seq=0", "query.before_seq"], ["before_seq=2&after_seq=1", "before_seq"], ["page=2", "query.page"]] as const) {
+      const res = await call("GET", `/api/runs/${randomUUID()}/messages?${query}`);
+      expect(res.status, query).toBe(422);
+      expect(res.json().detail, query).toMatch(new RegExp(`^${field.replace(".", "\\.")}`));
+    }
+  });
+});
+
+describe("bad input on the HTTP routes", () => {
+  it.each([
+    ["malformed JSON", "/runs/wait", "{not json", /^body: not valid JSON/],
+    ["an unknown field", "/runs/wait", { assistant_id: "demo", input: hello, webhok: "x" }, /^webhok: not supported/],
+    ["a wrong type", "/runs/wait", { assistant_id: "demo", input: "hi" }, /^input:/],
+    ["an unsupported stream mode", "/runs/stream", { assistant_id: "demo", stream_mode: "events" }, /^stream_mode: "events" is not supported/],
+    ["a message LangChain cannot read", "/runs/wait", { assistant_id: "demo", input: { messages: [{ nope: 1 }] } }, /^input\.messages\[0\]/],
+    ["a bad thread id", "/threads/not%20an%20id/runs/wait", { assistant_id: "demo" }, /^path\.thread_id/],
+    ["a feature this server does not have", "/runs/wait", { assistant_id: "demo", on_completion: "delete" }, /^on_completion/],
+  ])("%s: 422 naming the field, nothing stored", async (_name, path, body, detail) => {
+    const before = (await call("POST", "/threads/search", { limit: 200 })).json().length;
+    const res = await call("POST", path, body);
+    expect(res.status).toBe(422);
+    expect(res.json().detail).toMatch(detail);
+    expect((await call("POST", "/threads/search", { limit: 200 })).json()).toHaveLength(before);
+  });
+
+  it("404 for a thread that does not exist (if_not_exists reject), 409 for a busy thread under reject", async () => {
+    expect((await call("POST", `/threads/${randomUUID()}/runs/wait`, { assistant_id: "demo", input: hello })).status).toBe(404);
+    const { thread_id: threadId } = (await call("POST", "/threads", {})).json();
+    const slow = (await call("POST", `/threads/${threadId}/runs`, { assistant_id: "demo", input: hello, context: { delay_ms: 20_000 } })).json();
+    const busy = await call("POST", `/threads/${threadId}/runs/wait`, { assistant_id: "demo", input: hello });
+    expect(busy.status).toBe(409);
+    expect(busy.json().detail).toMatch(/\S/);
+    // LangGraph's bulk cancel, by thread and status.
+    expect((await call("POST", "/runs/cancel", { thread_id: threadId, status: "all" })).status).toBe(204);
+    await expect.poll(async () => (await call("GET", `/threads/${threadId}/runs/${slow.run_id}`)).json().status).toBe("interrupted");
+    expect((await call("POST", "/runs/cancel", { thread_id: threadId, run_ids: [slow.run_id] })).status).toBe(422);
+  });
+});
+
+describe("credentials", () => {
+  it("takes the same keys as Bearer or x-api-key; another user's run is 404 like a missing one", async () => {
+    expect((await call("POST", "/runs/wait", { assistant_id: "demo", input: hello }, {}, secured)).status).toBe(401);
+    const mine = await call("POST", "/runs", { assistant_id: "demo", input: hello }, { "x-api-key": "key-a" }, secured);
+    expect(mine.status).toBe(200);
+    const { run_id: runId, thread_id: threadId } = mine.json();
+    expect((await call("GET", `/threads/${threadId}/runs/${runId}`, undefined, { authorization: "Bearer key-a" }, secured)).status).toBe(200);
+    const theirs = await call("GET", `/threads/${threadId}/runs/${runId}`, undefined, { "x-api-key": "key-b" }, secured);
+    expect(theirs.status).toBe(404);
+    expect((await call("GET", `/api/runs/${runId}/messages`, undefined, { "x-api-key": "key-b" }, secured)).status).toBe(404);
+    expect((await call("GET", "/ok", undefined, {}, secured)).json()).toEqual({ ok: true });
+  });
+});
+
+describe("GET /openapi.json", () => {
+  it("describes every route served, generated from the route table, with bodies and parameters", async () => {
+    const doc = (await call("GET", "/openapi.json")).json();
+    expect(doc.openapi).toBe("3.1.0");
+    const served = t.server.app.httpApi.routes.map((r) => `${r.method} ${r.path.replace(/:([a-z_]+)/g, "{$1}")}`).sort();
+    const described = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)).sort();
+    expect(described).toEqual(served);
+    expect(served).toContain("post /threads/{thread_id}/runs/stream");
+    expect(served).toContain("get /api/runs/{run_id}/messages");
+    const wait = doc.paths["/runs/wait"].post;
+    expect(wait.requestBody.content["application/json"].schema.required).toEqual(["assistant_id"]);
+    expect(wait.requestBody.content["application/json"].schema.additionalProperties).toBe(false);
+    expect(doc.paths["/threads/{thread_id}/runs"].get.parameters.map((p: any) => p.name)).toEqual(["thread_id", "limit", "offset", "status", "select"]);
+  });
+});
