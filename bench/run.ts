@@ -7,7 +7,7 @@
 //
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
-// hardening, hardening-bounds, mongo-commands, anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// hardening, hardening-bounds, mongo-commands, resource-pages, webhooks, anchors; partial runs write into bench/.out/partial/ unless --out is given).
 // `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
 // checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
@@ -15,7 +15,7 @@
 import { mkdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fmt } from "./lib.js";
-import { COMPARE_ONLY, OUT, QUICK, REPS, ROUNDS, S, SCRATCH, SKIP_ANCHORS, STARTED, log, want } from "./harness/config.js";
+import { COMPARE_ONLY, OUT, QUICK, REPS, ROUNDS, S, SCRATCH, SKIP_ANCHORS, STARTED, log, named, want } from "./harness/config.js";
 import { machine, sourceVersion } from "./harness/machine.js";
 import { quietStats, section } from "./harness/measure.js";
 import { cleanup } from "./harness/processes.js";
@@ -36,6 +36,7 @@ import { resourcePagesSection } from "./sections/resource-pages.js";
 import { profileRun } from "./sections/profile.js";
 import { streamTiming } from "./sections/stream.js";
 import { waitMatrix } from "./sections/wait.js";
+import { webhooksSection } from "./sections/webhooks.js";
 
 /** Every section in order, each on the servers it needs; each server is stopped once its sections are done. */
 async function measure(): Promise<void> {
@@ -69,6 +70,8 @@ async function measure(): Promise<void> {
   if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
   if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
   if (want("resource-pages")) await section("ListRuns and SearchThreads page time (issue 17)", async () => void (await resourcePagesSection()));
+  // A fresh server and 200+ runs: longer than quick mode's budget allows, so there only when named.
+  if (want("webhooks") && (!QUICK || named("webhooks"))) await section("webhook delivery latency (issue 17)", async () => void (await webhooksSection()));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
 }

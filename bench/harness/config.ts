@@ -26,6 +26,8 @@ const ONLY = argv.only ? new Set(argv.only.split(",").map((x) => x.trim())) : nu
 export const OUT = resolve(argv.out ?? (ONLY ? join(SCRATCH, "partial") : QUICK ? join(SCRATCH, "quick") : BENCH));
 export const SKIP_ANCHORS = QUICK || (argv["skip-anchors"] ?? false) || (ONLY !== null && !ONLY.has("anchors"));
 export const want = (key: string): boolean => ONLY === null || ONLY.has(key);
+/** Asked for by name in --only (for sections too slow for a plain --quick). */
+export const named = (key: string): boolean => ONLY !== null && ONLY.has(key);
 export const REPS = argv.reps ? Math.max(1, Number(argv.reps)) : QUICK ? 1 : 3;
 export const CONCURRENCY = [1, 16, 64];
 

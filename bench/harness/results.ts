@@ -6,6 +6,7 @@ import type { HardeningResults } from "../sections/hardening.js";
 import type { BoundsResults } from "../sections/hardening-client.js";
 import type { CommandsCase } from "../sections/mongo-commands.js";
 import type { PageTimes } from "../sections/resource-pages.js";
+import type { WebhookLatency } from "../sections/webhooks.js";
 
 /** One measured loop, with the server's CPU over it (cores; null without a server). */
 export type Sample = LoopResult & { serverCpu: number | null };
@@ -178,6 +179,8 @@ export const R = {
   mongoCommands: [] as CommandsCase[],
   /** Section 11: ListRuns and SearchThreads page times (sections/resource-pages.ts). */
   resourcePages: [] as PageTimes[],
+  /** Section 12: webhook delivery latency (sections/webhooks.ts). */
+  webhooks: [] as WebhookLatency[],
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

@@ -15,6 +15,7 @@ import { resourcePagesReport } from "../sections/resource-pages.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
 import { streamReport } from "../sections/stream.js";
 import { waitFigures, waitHeadline, waitReport } from "../sections/wait.js";
+import { webhooksReport } from "../sections/webhooks.js";
 import { errorsHeadline, errorsReport, headerReport, machineLoadReport } from "./run-info.js";
 
 /** Writes every figure the results allow into OUT; their names, in order. */
@@ -65,6 +66,7 @@ export function report(figures: string[], durationSec: number): string {
     ...hardeningReport(),
     ...mongoCommandsReport(),
     ...resourcePagesReport(),
+    ...webhooksReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),

@@ -29,7 +29,8 @@ export interface WebhookOptions {
   resolveAll?: ResolveAll;
 }
 
-const MAX_IN_FLIGHT = 16;
+/** POSTs in flight per replica: enough that a few slow receivers (each up to timeoutMs) do not hold up the rest. */
+const MAX_IN_FLIGHT = 64;
 const MAX_BACKOFF_MS = 10 * 60_000;
 /**
  * How often a replica looks for deliveries it did not schedule itself (those
@@ -44,6 +45,7 @@ export class WebhookDeliverer {
   private poller: NodeJS.Timeout | null = null;
   private pumping = false;
   private again = false;
+  private capped = false;
 
   constructor(
     private readonly store: WebhookStore,
@@ -94,7 +96,12 @@ export class WebhookDeliverer {
     try {
       do {
         this.again = false;
-        while (this.poller && this.inFlight.size < MAX_IN_FLIGHT) {
+        while (this.poller) {
+          // At the cap, the next attempt to finish goes round again (more may be due).
+          if (this.inFlight.size >= MAX_IN_FLIGHT) {
+            this.capped = true;
+            break;
+          }
           const claim = randomUUID();
           const now = Date.now();
           // Past the lease the delivery is due again: a holder that died mid-POST gives it back.
@@ -111,11 +118,12 @@ export class WebhookDeliverer {
   }
 
   private track(attempt: Promise<void>): void {
-    const full = this.inFlight.size + 1 >= MAX_IN_FLIGHT;
     this.inFlight.add(attempt);
     void attempt.finally(() => {
       this.inFlight.delete(attempt);
-      if (full) this.kick();
+      if (!this.capped) return;
+      this.capped = false;
+      this.kick();
     });
   }
 
