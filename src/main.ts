@@ -2,6 +2,7 @@
 import { pino } from "pino";
 import { startServer } from "./app.js";
 import { loadConfig, USAGE } from "./config.js";
+import { traceLogFields, tracingRequested } from "./runtime/tracing.js";
 
 let config;
 try {
@@ -15,7 +16,9 @@ if (config.help) {
   process.exit(0);
 }
 
-const logger = pino({ level: config.logLevel });
+// Traces only when the environment asks (OTEL_EXPORTER_OTLP_ENDPOINT): otherwise the SDK is never loaded.
+const telemetry = tracingRequested() ? (await import("./runtime/telemetry.js")).startTelemetry() : null;
+const logger = pino({ level: config.logLevel, ...(telemetry && { mixin: traceLogFields }) });
 const server = await startServer(config, { logger });
 if (!server.app.authEnabled) {
   logger.warn(
@@ -35,7 +38,11 @@ function shutdown(reason: string, code: number): void {
   stopping = true;
   logger.info({ reason }, "draining");
   server.stop().then(
-    () => process.exit(code),
+    // The spans of the drained runs go out before the process does.
+    async () => {
+      await telemetry?.shutdown();
+      process.exit(code);
+    },
     (error: unknown) => {
       logger.error({ err: error }, "shutdown failed");
       process.exit(1);

@@ -62,6 +62,12 @@ export interface RunRecord {
   leaseUntil: Date | null;
   /** Set by CancelRun on any replica; the owner acts on it. */
   cancelRequested: CancelActionName | null;
+  /**
+   * The W3C traceparent of the RPC span that created the run, when tracing was
+   * on there: the run's span is its child on whichever replica executes it.
+   * Absent in runs created untraced or stored before tracing existed.
+   */
+  traceParent?: string;
 }
 
 /** Where a thread stands: busy while a run holds it, else how its last run ended. */

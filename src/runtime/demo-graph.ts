@@ -7,7 +7,9 @@
 //   fail           throw from the agent node ("boom" or the given message)
 //   interrupt      ask a human (LangGraph interrupt) before answering
 import { AIMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { tool } from "@langchain/core/tools";
 import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { z } from "zod";
 import { END, interrupt, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 
 interface DemoKnobs {
@@ -86,6 +88,19 @@ async function agent(state: typeof MessagesAnnotation.State, config: LangGraphRu
   return { messages: [new AIMessage({ content: textOf(reply), id: reply.id })] };
 }
 
+/** A real LangChain tool, so a run's trace shows a tool call as LangChain callbacks report it. */
+const wordCount = tool(
+  ({ text }) => {
+    const words = text.trim() ? text.trim().split(/\s+/).length : 0;
+    return String(words);
+  },
+  {
+    name: "word_count",
+    description: "Counts the words of a text",
+    schema: z.object({ text: z.string() }),
+  },
+);
+
 async function tools(state: typeof MessagesAnnotation.State, config: LangGraphRunnableConfig) {
   const k = knobs(config);
   await sleep(k.delayMs, config.signal);
@@ -93,8 +108,8 @@ async function tools(state: typeof MessagesAnnotation.State, config: LangGraphRu
   if (!call) return { messages: [] };
   for (let i = 0; i < k.customEvents; i++) config.writer?.({ progress: i + 1, of: k.customEvents });
   const text = String((call.args as { text?: unknown }).text ?? "");
-  const words = text.trim() ? text.trim().split(/\s+/).length : 0;
-  return { messages: [new ToolMessage({ content: String(words), tool_call_id: call.id ?? "", name: call.name })] };
+  const words: string = await wordCount.invoke({ text }, config);
+  return { messages: [new ToolMessage({ content: words, tool_call_id: call.id ?? "", name: call.name })] };
 }
 
 function route(state: typeof MessagesAnnotation.State): "tools" | typeof END {

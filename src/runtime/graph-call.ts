@@ -12,7 +12,8 @@ export interface GraphCall {
   wanted: ReadonlySet<StreamModeName>;
 }
 
-export function graphCall(run: RunRecord, signal: AbortSignal): GraphCall {
+/** `callbacks`: LangChain callback handlers for this run (the tracing spans), absent when tracing is off. */
+export function graphCall(run: RunRecord, signal: AbortSignal, callbacks?: unknown[]): GraphCall {
   const { kwargs } = run;
   const userConfig = kwargs.config ?? {};
   const configurable: Record<string, unknown> = {
@@ -30,6 +31,7 @@ export function graphCall(run: RunRecord, signal: AbortSignal): GraphCall {
     metadata: { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId },
   };
   if (kwargs.context) options["context"] = kwargs.context;
+  if (callbacks) options["callbacks"] = callbacks;
   if (kwargs.durability) options["durability"] = kwargs.durability;
   if (kwargs.interruptBefore.length) options["interruptBefore"] = kwargs.interruptBefore.includes("*") ? "*" : kwargs.interruptBefore;
   if (kwargs.interruptAfter.length) options["interruptAfter"] = kwargs.interruptAfter.includes("*") ? "*" : kwargs.interruptAfter;

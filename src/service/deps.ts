@@ -18,8 +18,15 @@ export interface ServiceDeps {
  */
 export const runIdKey = createContextKey<string | null>(null, { description: "the run this RPC concerns" });
 
+/**
+ * The run this RPC concerns, for its span: the tracing interceptor links the
+ * RPC's span to the run's (JoinRun, AwaitRun, GetRun... on any replica).
+ */
+export const runTraceKey = createContextKey<Pick<RunRecord, "runId" | "threadId" | "assistantId" | "traceParent"> | null>(null, { description: "the run this RPC concerns, for tracing" });
+
 export function setRunHeaders(ctx: HandlerContext, run: RunRecord): void {
   ctx.values.set(runIdKey, run.runId);
+  ctx.values.set(runTraceKey, run);
   ctx.responseHeader.set("x-run-id", run.runId);
   ctx.responseHeader.set("x-thread-id", run.threadId);
 }

@@ -6,6 +6,7 @@ import { isStreamEvent } from "../../domain/events.js";
 import { ThreadBusyError, ThreadNotFoundError } from "../../domain/errors.js";
 import { ACTIVE_STATUSES, type JsonObject, type MultitaskStrategyName, type RunKwargs, type RunRecord } from "../../domain/records.js";
 import { withMessageIds } from "../../runtime/messages.js";
+import { activeTraceParent } from "../../runtime/tracing.js";
 import { admit } from "./admission.js";
 import type { Canceller } from "./canceller.js";
 import type { RunsContext } from "./context.js";
@@ -39,7 +40,14 @@ function newRunRecord(spec: RunSpec, threadId: string, userId: string, defaultTi
     ownerId: null,
     leaseUntil: null,
     cancelRequested: null,
+    // The creating RPC's span (tracing on): the run's span is its child wherever the run executes.
+    ...traceParentField(),
   };
+}
+
+function traceParentField(): { traceParent?: string } {
+  const traceParent = activeTraceParent();
+  return traceParent ? { traceParent } : {};
 }
 
 export class RunCreator {

@@ -27,7 +27,8 @@ export interface RunOutcome {
   threadStatus: SettledThreadStatus | null;
 }
 
-export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOutcome> {
+/** `callbacks`: handed to the graph call (the run's tracing spans; absent when tracing is off). */
+export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: unknown[]): Promise<RunOutcome> {
   const { run, abort } = live;
   const writer = new EventWriter(
     ctx.stores.events,
@@ -52,7 +53,7 @@ export async function executeRun(ctx: RunsContext, live: LiveRun): Promise<RunOu
     const before = await ctx.checkpointer.getTuple({ configurable: { thread_id: run.threadId, checkpoint_ns: "" } });
     baseCheckpointId = (before?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
     for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
-    const call = graphCall(run, abort.signal);
+    const call = graphCall(run, abort.signal, callbacks);
     let stopped = false;
     await streamGraph(registered.graph, call.input, call.options, (chunk) => {
       const [namespace, mode, data] = splitChunk(chunk, run.kwargs.streamSubgraphs);

@@ -4,6 +4,7 @@
 import type { StoredStreamEvent } from "../../domain/events.js";
 import type { RunRecord, SettledThreadStatus } from "../../domain/records.js";
 import type { RunsContext } from "./context.js";
+import { inRunSpan } from "../../runtime/tracing.js";
 import { executeRun } from "./executor.js";
 import type { Finisher } from "./finisher.js";
 import type { LiveRun } from "./live-runs.js";
@@ -70,7 +71,7 @@ export class Scheduler {
       // throw all the same, the finally still takes the run off this replica
       // (its lease then lapses and the reaper ends it) instead of leaving a
       // live entry whose done promise waiters would spin on.
-      const outcome = await executeRun(this.ctx, started);
+      const outcome = await inRunSpan(run, (callbacks) => executeRun(this.ctx, started, callbacks));
       threadStatus = outcome.threadStatus ?? undefined;
       await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId);
     } finally {

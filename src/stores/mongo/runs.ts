@@ -23,6 +23,8 @@ export interface RunDoc {
   owner_id: string | null;
   lease_until: Date | null;
   cancel_requested: RunRecord["cancelRequested"];
+  /** The creating RPC's W3C traceparent (tracing on); absent otherwise. */
+  trace_parent?: string;
   /** Set by markDeleting: the run's rows are being deleted and every read skips it. Absent otherwise. */
   deleting?: true;
 }
@@ -71,6 +73,8 @@ function toRunDoc(run: RunRecord): RunDoc {
     owner_id: run.ownerId,
     lease_until: run.leaseUntil,
     cancel_requested: run.cancelRequested,
+    // Rides on the run's one insert: tracing adds no database command.
+    ...(run.traceParent && { trace_parent: run.traceParent }),
   };
 }
 
@@ -90,6 +94,7 @@ function fromRunDoc(doc: RunDoc): RunRecord {
     ownerId: doc.owner_id ?? null,
     leaseUntil: doc.lease_until ?? null,
     cancelRequested: doc.cancel_requested ?? null,
+    ...(doc.trace_parent && { traceParent: doc.trace_parent }),
   };
 }
 
