@@ -39,6 +39,6 @@ export function createMemoryStores(options: MemoryStoreOptions = {}): Stores {
       options.onThreadEvicted?.(run.threadId);
     }
   }, budget);
-  const threads = new MemoryThreadStore(() => runs.admit());
+  const threads = new MemoryThreadStore(() => runs.admit(), budget);
   return { kind: "memory", runs, threads, events, feedback, webhooks: new MemoryWebhookStore(), ping: async () => {}, close: async () => {} };
 }

@@ -5,6 +5,10 @@
 import type { JsonObject, SettledThreadStatus, ThreadRecord } from "../../domain/records.js";
 import { mergeMetadata, metadataEntries } from "../thread-metadata.js";
 import type { ThreadPageQuery, ThreadPosition, ThreadStore } from "../types.js";
+import { sizeOf, type ByteBudget } from "./bytes.js";
+
+/** About what a thread's record costs beside its ids and metadata. */
+const THREAD_RECORD_BYTES = 200;
 
 interface StoredThread {
   threadId: string;
@@ -55,7 +59,22 @@ export class MemoryThreadStore implements ThreadStore {
   /** Each user's threads not being deleted, ascending by (createdAt, threadId). */
   private readonly byUser = new Map<string, StoredThread[]>();
 
-  constructor(private readonly admit: () => void) {}
+  /**
+   * `budget`: a thread's record and metadata count against the byte bound (under
+   * `thread:<id>`, no run id), so threads CreateThread made with no run, which
+   * eviction never frees, cannot outgrow it: once only they and active runs
+   * are left, new threads and runs get STORE_FULL.
+   */
+  constructor(
+    private readonly admit: () => void,
+    private readonly budget?: ByteBudget,
+  ) {}
+
+  private count(thread: StoredThread): void {
+    const key = `thread:${thread.threadId}`;
+    this.budget?.drop(key);
+    this.budget?.add(key, sizeOf(thread.metadata) + thread.threadId.length + thread.userId.length + THREAD_RECORD_BYTES);
+  }
 
   private insert(threadId: string, userId: string, metadata: JsonObject): StoredThread {
     const now = new Date();
@@ -74,6 +93,7 @@ export class MemoryThreadStore implements ThreadStore {
     let rows = this.byUser.get(userId);
     if (!rows) this.byUser.set(userId, (rows = []));
     rows.splice(lowerBound(rows, thread), 0, thread);
+    this.count(thread);
     return thread;
   }
 
@@ -91,6 +111,7 @@ export class MemoryThreadStore implements ThreadStore {
     if (!thread) return;
     this.threads.delete(threadId);
     this.unlist(thread);
+    this.budget?.drop(`thread:${threadId}`);
   }
 
   async ensure(threadId: string, userId: string): Promise<ThreadRecord> {
@@ -113,6 +134,7 @@ export class MemoryThreadStore implements ThreadStore {
   async create(threadId: string, userId: string, metadata: JsonObject): Promise<{ created: boolean; thread: ThreadRecord }> {
     const existing = this.threads.get(threadId);
     if (existing) return { created: false, thread: toRecord(existing) };
+    this.admit();
     return { created: true, thread: toRecord(this.insert(threadId, userId, metadata)) };
   }
 
@@ -122,6 +144,7 @@ export class MemoryThreadStore implements ThreadStore {
     const merged = mergeMetadata(thread.metadata, structuredClone(patch));
     accept?.(merged);
     thread.metadata = merged;
+    this.count(thread);
     thread.entries = new Set(metadataEntries(thread.metadata));
     thread.updatedAt = new Date();
     return toRecord(thread);
