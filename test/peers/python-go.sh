@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the polyglot interop peers of test/interop/interop.test.ts: a Python
+# Installs the polyglot interop peers of test/interop/*.test.ts: a Python
 # grpcio client and a Go grpc client, both from stubs that buf generates from
 # proto/ with local plugins only. Idempotent; each step fails loudly. Used by
 # .ci/run after `npm ci` (it runs buf from node_modules); run it by hand once
@@ -33,6 +33,8 @@ echo "== python venv ($VENV)"
 "$VENV/bin/python" -c "" 2>/dev/null || { rm -rf "$VENV"; python3 -m venv "$VENV"; }
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r test/interop/python/requirements.txt
 "$VENV/bin/python" -c 'import grpc, grpc_tools, google.protobuf as pb; print("grpcio", grpc.__version__, "protobuf", pb.__version__)'
+# The LangGraph Platform's Python client (test/interop/langgraph-sdk-py.test.ts), from the same requirements.
+"$VENV/bin/python" -c 'import langgraph_sdk, importlib.metadata as m; print("langgraph-sdk", m.version("langgraph-sdk"))'
 
 echo "== go plugins ($BIN)"
 mkdir -p "$BIN"
