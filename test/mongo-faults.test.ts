@@ -48,6 +48,11 @@ describe("database trouble", () => {
         ["WaitRun", () => t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("x") } })],
         ["StreamRun", () => collect(t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("x") } }))],
         ["JoinRun", () => collect(t.grpc.joinRun({ runId }))],
+        ["CreateThread", () => t.connectJson.threads.createThread({})],
+        ["GetThread", () => t.connectJson.threads.getThread({ threadId: runId })],
+        ["UpdateThread", () => t.connectJson.threads.updateThread({ threadId: runId, metadata: { a: 1 } })],
+        ["DeleteThread", () => t.connectJson.threads.deleteThread({ threadId: runId })],
+        ["SearchThreads", () => t.connectJson.threads.searchThreads({})],
       ];
       // Every answer is awaited before SIGCONT below: a call that hung on the
       // frozen database would never settle and the test would time out.
