@@ -200,6 +200,20 @@ describe.each(factories)("%s store", (_name, factory) => {
       await stores.threads.release(threadId, winner);
       expect(await stores.threads.acquire(threadId, "late")).toBe(true);
     });
+
+    it("claims (ensure and acquire at once) only the caller's free thread, one of racing claims winning", async () => {
+      const threadId = randomUUID();
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => stores.threads.claim(threadId, "u1", `run${i}`)));
+      expect(claims.filter((c) => c.acquired)).toHaveLength(1);
+      const winner = claims.find((c) => c.acquired)!;
+      expect(winner.thread).toMatchObject({ threadId, userId: "u1", status: "busy" });
+      expect(claims.every((c) => c.thread.userId === "u1" && c.thread.activeRunId === winner.thread.activeRunId)).toBe(true);
+      const foreign = await stores.threads.claim(threadId, "u2", "intruder");
+      expect(foreign).toMatchObject({ acquired: false, thread: { userId: "u1", activeRunId: winner.thread.activeRunId } });
+      await stores.threads.release(threadId, winner.thread.activeRunId!);
+      expect((await stores.threads.claim(threadId, "u2", "intruder")).acquired).toBe(false);
+      expect(await stores.threads.claim(threadId, "u1", "next")).toMatchObject({ acquired: true, thread: { activeRunId: "next" } });
+    });
   });
 
   describe("events", () => {

@@ -8,7 +8,7 @@ export interface GraphCall {
   input: unknown;
   /** The stream() options: config, stream modes, interrupts, the abort signal. */
   options: Record<string, unknown>;
-  /** The modes the client asked for; `updates` is always streamed too, for messages. */
+  /** The modes the client asked for; `updates` is always streamed too, for messages, and `values`, for the final state. */
   wanted: ReadonlySet<StreamModeName>;
 }
 
@@ -24,7 +24,8 @@ export function graphCall(run: RunRecord, signal: AbortSignal, callbacks?: unkno
   if (kwargs.checkpointId) configurable["checkpoint_id"] = kwargs.checkpointId;
   const options: Record<string, unknown> = {
     configurable,
-    streamMode: [...new Set([...kwargs.streamModes, "updates" as const])],
+    // `values` too: the root graph's last values chunk answers WaitRun without a state read.
+    streamMode: [...new Set([...kwargs.streamModes, "updates" as const, "values" as const])],
     subgraphs: kwargs.streamSubgraphs,
     signal,
     runId: run.runId,

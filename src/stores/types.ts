@@ -117,6 +117,13 @@ export interface ThreadStore {
   page(query: ThreadPageQuery): Promise<ThreadRecord[]>;
   /** Makes `runId` the thread's active run (the thread busy) if it has none and is not being deleted. Atomic. */
   acquire(threadId: string, runId: string): Promise<boolean>;
+  /**
+   * ensure and acquire in one atomic step (one round trip on MongoDB): creates the thread for
+   * `userId` when missing, and makes `runId` its active run if it is `userId`'s, free and not being
+   * deleted. `thread` is the thread as it is then, another user's included (the caller tells
+   * NOT_FOUND from busy by it); `acquired` whether `runId` now holds it.
+   */
+  claim(threadId: string, userId: string, runId: string): Promise<{ thread: ThreadRecord; acquired: boolean }>;
   /** Clears the active run if it is `runId`, leaving the thread in `status` (unchanged from before the run when not given). */
   release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<void>;
 }

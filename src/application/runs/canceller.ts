@@ -36,6 +36,12 @@ export class Canceller {
   /** Resolves with the run once it is terminal (null if it was deleted). */
   async waitForEnd(runId: string, signal?: AbortSignal): Promise<RunRecord | null> {
     const { stores, bus, live, options } = this.ctx;
+    // A run executing here answers from memory once recorded: no read before, none after.
+    const here = live.get(runId);
+    if (here) {
+      await Promise.race([here.recorded, abortPromise(signal)]);
+      if (here.final) return here.final;
+    }
     let pollMs = options.pollMinMs;
     let awaited: LiveRun | undefined;
     for (;;) {

@@ -56,8 +56,10 @@ export class RunsCore {
     return findGap(this.ctx, runId, lastEventId);
   }
 
-  /** The thread's state values, from the checkpointer. */
+  /** The thread's state values: as a run that just ended here streamed them, else from the checkpointer. */
   async stateValues(run: RunRecord): Promise<JsonObject> {
+    const streamed = this.ctx.live.finalValues(run.runId);
+    if (streamed) return streamed;
     const registered = this.ctx.graphs.get(run.assistantId);
     if (!registered) return {};
     const state = await registered.graph.getState({ configurable: { thread_id: run.threadId } });

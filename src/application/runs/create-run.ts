@@ -50,6 +50,11 @@ function traceParentField(): { traceParent?: string } {
   return traceParent ? { traceParent } : {};
 }
 
+/** A run's `metadata` event, its stream's first. */
+function metadataOf(run: RunRecord): { run_id: string; thread_id: string; assistant_id: string } {
+  return { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId };
+}
+
 export class RunCreator {
   constructor(
     private readonly ctx: RunsContext,
@@ -61,10 +66,12 @@ export class RunCreator {
   async create(spec: RunSpec, userId: string): Promise<RunRecord> {
     const { stores } = this.ctx;
     const threadId = spec.threadId ?? randomUUID();
+    const run = newRunRecord(spec, threadId, userId, this.ctx.options.runTimeoutSeconds);
+    // reject needs only a free thread: taking it as it is ensured is the whole admission.
+    if (spec.multitaskStrategy === "reject") return this.createClaimed(run);
     const thread = await stores.threads.ensure(threadId, userId);
     // Another user's thread, or one DeleteThread is removing, is no thread of the caller's.
     if (thread.userId !== userId || thread.deleting) throw new ThreadNotFoundError(threadId);
-    const run = newRunRecord(spec, threadId, userId, this.ctx.options.runTimeoutSeconds);
     const others = await this.activeToConsider(spec.multitaskStrategy, threadId);
     const admission = admit(spec.multitaskStrategy, others, thread.activeRunId !== null);
     if (admission.kind === "refuse") throw new ThreadBusyError(threadId);
@@ -72,11 +79,6 @@ export class RunCreator {
     // by whoever frees its thread, so it must already count against the limit.
     await takeUserSlot(this.ctx, run);
     await this.insertOrRelease(run);
-    if (admission.kind === "claim" && !(await stores.threads.acquire(threadId, run.runId))) {
-      await stores.runs.delete(run.runId);
-      await releaseUserSlot(this.ctx, run);
-      throw new ThreadBusyError(threadId);
-    }
     try {
       await this.start(run, admission);
     } catch (error) {
@@ -88,13 +90,46 @@ export class RunCreator {
 
   /**
    * The thread's active runs admission needs, and no more, so a create costs
-   * the same however long the queue: enqueue needs none, reject only whether
-   * there is one; interrupt and rollback cancel them all.
+   * the same however long the queue: enqueue and reject need none (reject asks
+   * the thread's holder, and taking the thread is what decides racing creates);
+   * interrupt and rollback cancel them all.
    */
   private activeToConsider(strategy: MultitaskStrategyName, threadId: string): Promise<RunRecord[]> {
-    const { runs } = this.ctx.stores;
-    if (strategy === "enqueue") return Promise.resolve([]);
-    return strategy === "reject" ? runs.listByThread(threadId, ACTIVE_STATUSES, 1) : runs.listByThread(threadId, ACTIVE_STATUSES);
+    if (strategy === "enqueue" || strategy === "reject") return Promise.resolve([]);
+    return this.ctx.stores.runs.listByThread(threadId, ACTIVE_STATUSES);
+  }
+
+  /**
+   * reject: the thread is created or taken in one step, so the run is stored
+   * already running here, with its owner and lease (no claim update after).
+   */
+  private async createClaimed(run: RunRecord): Promise<RunRecord> {
+    const { stores } = this.ctx;
+    const { thread, acquired } = await stores.threads.claim(run.threadId, run.userId, run.runId);
+    // Another user's thread, or one DeleteThread is removing, is no thread of the caller's.
+    if (thread.userId !== run.userId || thread.deleting) throw new ThreadNotFoundError(run.threadId);
+    if (!acquired) throw new ThreadBusyError(run.threadId);
+    try {
+      // Taken before the run is stored, as for every run (see create).
+      await takeUserSlot(this.ctx, run);
+    } catch (error) {
+      await stores.threads.release(run.threadId, run.runId).catch(() => undefined);
+      throw error;
+    }
+    const running = this.scheduler.claimed(run);
+    // The record and the metadata event are independent writes: sent together, one round trip.
+    const metadata = { key: `${run.runId}:metadata`, kind: "metadata" as const, data: metadataOf(run) };
+    const [inserted, announced] = await Promise.allSettled([stores.runs.insert(running), stores.events.append(run.threadId, run.runId, [metadata])]);
+    if (inserted.status === "rejected" || announced.status === "rejected") {
+      await releaseUserSlot(this.ctx, run).catch(() => undefined);
+      await stores.threads.release(run.threadId, run.runId).catch(() => undefined);
+      // Best effort: whichever write landed goes (a run stored running here would be reaped as lost anyway).
+      await Promise.allSettled([stores.runs.delete(run.runId), stores.events.deleteRun(run.runId)]);
+      throw inserted.status === "rejected" ? inserted.reason : (announced as PromiseRejectedResult).reason;
+    }
+    this.ctx.bus.notify(run.runId);
+    this.scheduler.startLive(running, announced.value.filter(isStreamEvent));
+    return run;
   }
 
   private async insertOrRelease(run: RunRecord): Promise<void> {
@@ -108,8 +143,7 @@ export class RunCreator {
 
   private async start(run: RunRecord, admission: ReturnType<typeof admit>): Promise<void> {
     const { stores, bus } = this.ctx;
-    const data = { run_id: run.runId, thread_id: run.threadId, assistant_id: run.assistantId };
-    const events = await stores.events.append(run.threadId, run.runId, [{ kind: "metadata", data }]);
+    const events = await stores.events.append(run.threadId, run.runId, [{ kind: "metadata", data: metadataOf(run) }]);
     bus.notify(run.runId);
     if (admission.kind === "queue" && admission.action) {
       for (const other of admission.cancel) await this.canceller.cancel(other, admission.action, false);

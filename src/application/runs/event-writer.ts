@@ -12,6 +12,7 @@ export class EventWriter {
   private flushing: Promise<void> | null = null;
   private failure: unknown = null;
   private counter = 0;
+  private closed = false;
 
   constructor(
     private readonly store: EventStore,
@@ -25,7 +26,7 @@ export class EventWriter {
   ) {}
 
   add(event: NewEvent): void {
-    if (this.failure) return;
+    if (this.failure || this.closed) return;
     this.queue.push({ ...event, key: `${this.runId}:${this.counter++}` });
     this.flushing ??= this.drain();
   }
@@ -36,9 +37,22 @@ export class EventWriter {
     if (this.failure) throw this.failure;
   }
 
+  /**
+   * Stops writing: waits for the batch in flight and hands back the rows still
+   * queued, which the finisher stores with the run's `end` in one write.
+   */
+  async close(): Promise<NewEvent[]> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    const rest = this.queue;
+    this.queue = [];
+    if (this.failure) throw this.failure;
+    return rest;
+  }
+
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue;
         this.queue = [];
         const stored = await retryUnavailable(() => this.store.append(this.threadId, this.runId, batch), this.retryBudgetMs);

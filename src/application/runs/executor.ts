@@ -3,7 +3,7 @@
 // return, and its failure. The outcome says how it ended; recording that is
 // the finisher's job.
 import { RunCancelledError, RunTimedOutError } from "../../domain/errors.js";
-import type { RunError, RunStatus, SettledThreadStatus } from "../../domain/records.js";
+import { isJsonObject, type JsonObject, type RunError, type RunStatus, type SettledThreadStatus } from "../../domain/records.js";
 import { graphCall, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
 import { toJson } from "../../runtime/json.js";
@@ -25,6 +25,8 @@ export interface RunOutcome {
    * the thread back as it was.
    */
   threadStatus: SettledThreadStatus | null;
+  /** The thread's state values after a successful run, from its stream (null when it streamed none). */
+  values?: JsonObject | null;
 }
 
 /** `callbacks`: handed to the graph call (the run's tracing spans; absent when tracing is off). */
@@ -55,15 +57,19 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
     for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
     const call = graphCall(run, abort.signal, callbacks);
     let stopped = false;
+    // The root graph's last `values` chunk is the thread's state after the run: its waiters need no state read.
+    let lastValues: unknown;
     await streamGraph(registered.graph, call.input, call.options, (chunk) => {
       const [namespace, mode, data] = splitChunk(chunk, run.kwargs.streamSubgraphs);
+      if (mode === "values" && namespace.length === 0 && !isInterruptUpdate(data)) lastValues = data;
       if (mode === "updates" && namespace.length === 0) {
         if (isInterruptUpdate(data)) stopped = true;
         for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
       }
       if (call.wanted.has(mode as never)) writer.add({ kind: "part", mode: mode as never, namespace, data: toJson(data) });
     });
-    return { status: "success", error: null, baseCheckpointId, writer, threadStatus: stopped ? "interrupted" : "idle" };
+    const values = lastValues === undefined ? null : toJson(lastValues);
+    return { status: "success", error: null, baseCheckpointId, writer, threadStatus: stopped ? "interrupted" : "idle", values: isJsonObject(values) ? values : null };
   } catch (thrown) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
     if (reason instanceof RunCancelledError) {

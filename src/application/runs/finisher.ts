@@ -1,6 +1,7 @@
 // Records how a run ended: its final status, its `end` event, and for a
 // rollback the thread's state put back and the run deleted with its events
 // and feedback. Rides out database outages within the retry budget.
+import type { NewEvent } from "../../domain/events.js";
 import type { CancelActionName, RunError, RunRecord, RunStatus } from "../../domain/records.js";
 import { retryUnavailable } from "../../stores/retry.js";
 import type { RunsContext } from "./context.js";
@@ -16,30 +17,45 @@ export class Finisher {
     return retryUnavailable(call, options.storeRetryMs, () => logger.warn({ run_id: runId }, "database unavailable; retrying"));
   }
 
-  /** Stores a finished run's status and its end (or undoes it all, for a rollback). */
-  async finish(run: RunRecord, writer: EventWriter, ended: { status: RunStatus; error: RunError | null }, cancelAction: CancelActionName | null, baseCheckpointId: string | null): Promise<void> {
+  /**
+   * Stores a finished run's status and its end (or undoes it all, for a rollback), and frees its
+   * thread with `release`: the end and the release are independent writes, sent together (one
+   * round trip), both after the status, so whoever sees either sees the run terminal. Returns the run
+   * as its final update left it (null if it was no longer running here).
+   */
+  async finish(
+    run: RunRecord,
+    writer: EventWriter,
+    ended: { status: RunStatus; error: RunError | null },
+    cancelAction: CancelActionName | null,
+    baseCheckpointId: string | null,
+    release: () => Promise<void>,
+  ): Promise<RunRecord | null> {
     const { stores } = this.ctx;
+    // What is still queued then is stored with the end: one write for both.
+    let rest: NewEvent[] = [];
     try {
-      await writer.flush();
+      rest = await writer.close();
     } catch {
       // Already logged by the writer; the run still gets its final status below.
     }
-    const finished = await this.retry(run.runId, () =>
-      stores.runs.update(run.runId, { ...ended, updatedAt: new Date(), ownerId: null, leaseUntil: null }, ["running"]),
-    );
+    const patch = { status: ended.status, error: ended.error, updatedAt: new Date(), ownerId: null, leaseUntil: null };
+    const finished = await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"]));
     if (cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
-    if (finished) await this.retry(run.runId, () => this.record(finished, cancelAction ?? "interrupt"));
+    const recorded = finished ? this.retry(run.runId, () => this.record(finished, cancelAction ?? "interrupt", rest)) : Promise.resolve();
+    await Promise.all([recorded, release()]);
+    return finished;
   }
 
-  /** Writes a terminal run's `end` event, or deletes it all for a rollback. */
-  async record(run: RunRecord, action: CancelActionName): Promise<void> {
+  /** Writes a terminal run's `end` event (after `rest`, its rows still unwritten), or deletes it all for a rollback. */
+  async record(run: RunRecord, action: CancelActionName, rest: readonly NewEvent[] = []): Promise<void> {
     const { stores, bus, cache } = this.ctx;
     // Kept before anything else, so a run seen ended has its webhook stored (once, however often this is retried).
     await this.ctx.webhooks.enqueue(run);
     // Freed before the end is written: a client that sees the end and starts another run is admitted.
     await releaseUserSlot(this.ctx, run);
     const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
-    cache.add(run.runId, await stores.events.append(run.threadId, run.runId, [end]));
+    cache.add(run.runId, await stores.events.append(run.threadId, run.runId, [...rest, end]));
     if (run.status === "interrupted" && action === "rollback") {
       // Readers see the end first, then the run is gone.
       bus.notify(run.runId);

@@ -1,6 +1,6 @@
 // The runs executing in this process, and how to stop one of them.
 import { RunCancelledError } from "../../domain/errors.js";
-import type { CancelActionName, RunRecord } from "../../domain/records.js";
+import type { CancelActionName, JsonObject, RunRecord } from "../../domain/records.js";
 
 export interface LiveRun {
   run: RunRecord;
@@ -9,19 +9,43 @@ export interface LiveRun {
   cancelAction: CancelActionName | null;
   /** Settles when the run is finished and recorded. */
   done: Promise<void>;
+  /**
+   * Settles once the run's final status and `end` are stored and its thread is free, before the
+   * thread's next run is looked for: what a waiter here answers after, with `final`, reading nothing.
+   */
+  recorded: Promise<void>;
+  settle: () => void;
+  /** The run as its final update left it; null until then, and for a rolled-back (deleted) run. */
+  final: RunRecord | null;
 }
+
+/** How long a finished run's final values stay for its waiters. */
+const VALUES_LINGER_MS = 5_000;
 
 export class LiveRuns {
   private readonly runs = new Map<string, LiveRun>();
+  private readonly values = new Map<string, JsonObject>();
 
   get size(): number {
     return this.runs.size;
   }
 
   add(run: RunRecord): LiveRun {
-    const live: LiveRun = { run, abort: new AbortController(), cancelAction: null, done: Promise.resolve() };
+    let settle = () => {};
+    const recorded = new Promise<void>((resolve) => (settle = resolve));
+    const live: LiveRun = { run, abort: new AbortController(), cancelAction: null, done: Promise.resolve(), recorded, settle, final: null };
     this.runs.set(run.runId, live);
     return live;
+  }
+
+  /** The thread's values a run here ended with, for its waiters (kept briefly: they ask right after it ends). */
+  keepValues(runId: string, values: JsonObject): void {
+    this.values.set(runId, values);
+    setTimeout(() => this.values.delete(runId), VALUES_LINGER_MS).unref();
+  }
+
+  finalValues(runId: string): JsonObject | undefined {
+    return this.values.get(runId);
   }
 
   get(runId: string): LiveRun | undefined {

@@ -37,28 +37,39 @@ export class Scheduler {
 
   /** Starts a run whose thread this replica has just acquired; false if it was no longer pending. */
   async startClaimed(run: RunRecord, seed?: RunEventsSeed): Promise<boolean> {
-    const { stores, options, live, cache, logger } = this.ctx;
-    const now = Date.now();
-    const running = await stores.runs.update(
-      run.runId,
-      { status: "running", ownerId: options.replicaId, leaseUntil: new Date(now + options.leaseMs), updatedAt: new Date(now) },
-      ["pending"],
-    );
+    const { stores, logger } = this.ctx;
+    const { status, ownerId, leaseUntil, updatedAt } = this.claimed(run);
+    const running = await stores.runs.update(run.runId, { status, ownerId, leaseUntil, updatedAt }, ["pending"]);
     if (!running) {
       await stores.threads.release(run.threadId, run.runId);
       return false;
     }
-    const started = live.add(running);
+    const known = seed?.runId === run.runId ? seed.events : null;
+    let events: StoredStreamEvent[] | null = known;
     try {
-      const known = seed?.runId === run.runId ? seed.events : null;
-      cache.start(run.runId, known ?? (await stores.events.listRunEvents(run.runId, 0, PRELOAD_EVENTS)));
+      events ??= await stores.events.listRunEvents(run.runId, 0, PRELOAD_EVENTS);
     } catch (error) {
       logger.warn({ err: error, run_id: run.runId }, "could not preload run events; readers use the database");
     }
-    started.done = this.runToEnd(started).catch((error: unknown) => {
-      logger.error({ err: error, run_id: run.runId }, "run bookkeeping failed");
-    });
+    this.startLive(running, events);
     return true;
+  }
+
+  /** Executes a run stored as running here. `events`: its stored events so far (null: unknown, so local readers use the database). */
+  startLive(running: RunRecord, events: StoredStreamEvent[] | null): void {
+    const { live, cache, logger } = this.ctx;
+    const started = live.add(running);
+    if (events) cache.start(running.runId, events);
+    started.done = this.runToEnd(started).catch((error: unknown) => {
+      logger.error({ err: error, run_id: running.runId }, "run bookkeeping failed");
+    });
+  }
+
+  /** The record of a run this replica claims: running, owned here, leased. */
+  claimed(run: RunRecord): RunRecord {
+    const { options } = this.ctx;
+    const now = Date.now();
+    return { ...run, status: "running", ownerId: options.replicaId, leaseUntil: new Date(now + options.leaseMs), updatedAt: new Date(now) };
   }
 
   private async runToEnd(started: LiveRun): Promise<void> {
@@ -66,6 +77,11 @@ export class Scheduler {
     const { stores, live, bus, cache } = this.ctx;
     // How the run leaves its thread, stored by the release that frees it (no write of its own).
     let threadStatus: SettledThreadStatus | undefined = "error";
+    let released = false;
+    const release = async () => {
+      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId, threadStatus));
+      released = true;
+    };
     try {
       // executeRun turns every failure of the graph into an outcome; were it to
       // throw all the same, the finally still takes the run off this replica
@@ -73,12 +89,19 @@ export class Scheduler {
       // live entry whose done promise waiters would spin on.
       const outcome = await inRunSpan(run, (callbacks) => executeRun(this.ctx, started, callbacks));
       threadStatus = outcome.threadStatus ?? undefined;
-      await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId);
+      started.final = await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId, release);
+      if (started.final?.status === "success" && outcome.values) live.keepValues(run.runId, outcome.values);
+      if (started.cancelAction === "rollback") started.final = null;
     } finally {
       live.delete(run.runId);
       bus.forget(run.runId);
       cache.linger(run.runId);
-      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId, threadStatus));
+      try {
+        if (!released) await release();
+      } finally {
+        // Waiters answer now: looking for the thread's next run is no part of this run.
+        started.settle();
+      }
       await this.finisher.retry(run.runId, () => this.scheduleNext(run.threadId));
     }
   }

@@ -178,8 +178,8 @@ export class MemoryThreadStore implements ThreadStore {
 
   async claim(threadId: string, userId: string, runId: string): Promise<{ thread: ThreadRecord; acquired: boolean }> {
     const thread = await this.ensure(threadId, userId);
-    if (thread.userId !== userId || !(await this.acquire(threadId, runId))) return { thread, acquired: false };
-    return { thread: (await this.get(threadId)) ?? thread, acquired: true };
+    const acquired = thread.userId === userId && (await this.acquire(threadId, runId));
+    return { thread: (await this.get(threadId)) ?? thread, acquired };
   }
 
   async acquire(threadId: string, runId: string): Promise<boolean> {

@@ -50,6 +50,13 @@ function toEventDoc(e: NewEvent, id: string, threadId: string, runId: string, se
   return doc;
 }
 
+/** Where an ordered insert stopped on a seq another writer holds (the seq index, not a duplicate _id); null otherwise. */
+function seqTakenAt(error: unknown): number | null {
+  const first = (error as { writeErrors?: Array<{ index?: number; errmsg?: string }> }).writeErrors?.[0];
+  if (typeof first?.index !== "number" || !first.errmsg?.includes(`index: ${INDEXES.eventsBySeq.name} `)) return null;
+  return first.index;
+}
+
 export class MongoEventStore implements EventStore {
   /** The last seq this process wrote per thread; a guess, corrected on conflict. */
   private readonly lastSeq = new Map<string, number>();
@@ -72,7 +79,9 @@ export class MongoEventStore implements EventStore {
     let pending = events;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 50) throw new Error(`could not allocate seqs on thread ${threadId}`);
-      const base = this.lastSeq.get(threadId) ?? (await this.maxSeq(threadId));
+      // A thread this process has not written to is guessed empty (a new thread, the common case, costs
+      // no lookup); a wrong guess fails on the unique index and the retry reads its maximum.
+      const base = this.lastSeq.get(threadId) ?? (attempt === 0 ? 0 : await this.maxSeq(threadId));
       const createdAt = new Date();
       const docs = pending.map((e, i) => toEventDoc(e, e.key ?? `${this.idPrefix}-${(this.idCounter++).toString(36)}`, threadId, runId, base + i + 1, createdAt));
       try {
@@ -82,8 +91,15 @@ export class MongoEventStore implements EventStore {
         pending = [];
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        // Another writer took some of these seqs, or an earlier attempt that
-        // timed out did land: keep what is stored, retry the rest above the new maximum.
+        this.lastSeq.delete(threadId);
+        // Ordered: the rows before the one that hit a taken seq are stored, the rest are not.
+        const taken = seqTakenAt(error);
+        if (taken !== null) {
+          stored.push(...docs.slice(0, taken).map(fromEventDoc));
+          pending = pending.slice(taken);
+          continue;
+        }
+        // An earlier attempt that timed out did land (a duplicate _id): keep what is stored, retry the rest above the new maximum.
         const landed = await this.events.find({ _id: { $in: docs.map((d) => d._id) } }).toArray();
         const landedIds = new Set(landed.map((d) => d._id));
         stored.push(...landed.map(fromEventDoc));
