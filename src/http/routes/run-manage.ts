@@ -70,6 +70,7 @@ const listQuery = z.strictObject({
 const streamQuery = z.strictObject({
   cancel_on_disconnect: queryBool.optional(),
   stream_mode: z.union([z.string(), z.array(z.string())]).optional(),
+  checkpoint_id: z.string().max(128).optional().describe("Not used to position the stream: the whole run is replayed (after Last-Event-ID when given), which the SDK documents for servers that do not position by checkpoint."),
 });
 
 const cancelQuery = z.strictObject({ wait: queryBool.optional(), action: z.enum(["interrupt", "rollback"]).default("interrupt"), reason: z.string().max(1024).optional() });
