@@ -49,10 +49,21 @@ describe.each(factories)("%s store", (_name, factory) => {
   describe("webhook deliveries", () => {
     it("round-trips a delivery, and enqueues an id once however often it is asked", async () => {
       const d = delivery();
-      await stores.webhooks.enqueue(d);
-      await stores.webhooks.enqueue({ ...d, body: "{}" });
+      expect(await stores.webhooks.enqueue(d)).toBe(true);
+      expect(await stores.webhooks.enqueue({ ...d, body: "{}" })).toBe(false);
       expect(await stores.webhooks.get(d.deliveryId)).toEqual(d);
       expect(await stores.webhooks.get("$where")).toBeNull();
+    });
+
+    it("takes a delivery enqueued claimed by its enqueuer: its claim holds, and it is not due before its lease ends", async () => {
+      const d = delivery({ claim: "mine", attempts: 1, dueAt: new Date(Date.now() + 60_000) });
+      expect(await stores.webhooks.enqueue(d)).toBe(true);
+      for (let got = await stores.webhooks.claimDue(new Date(), "c", new Date()); got; got = await stores.webhooks.claimDue(new Date(), "c", new Date())) {
+        expect(got.deliveryId).not.toBe(d.deliveryId);
+        await stores.webhooks.failed(got.deliveryId, "c", "cleared by the test");
+      }
+      expect(await stores.webhooks.delivered(d.deliveryId, "mine")).toBe(true);
+      expect(await stores.webhooks.get(d.deliveryId)).toBeNull();
     });
 
     it("gives a due delivery to one of racing claimers, counting the attempt and moving its due time to the lease", async () => {

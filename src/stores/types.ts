@@ -179,8 +179,13 @@ export interface FeedbackStore {
  * delivery back when the lease ends.
  */
 export interface WebhookStore {
-  /** Stores the delivery unless one with its id is there already (a run's finish may be retried). */
-  enqueue(delivery: WebhookDelivery): Promise<void>;
+  /**
+   * Stores the delivery as given unless one with its id is there already (a
+   * run's finish may be retried); returns whether it stored it. The enqueuer
+   * may store it claimed by itself (attempts 1, its claim, dueAt its lease),
+   * to send it at once with no claim round trip.
+   */
+  enqueue(delivery: WebhookDelivery): Promise<boolean>;
   /**
    * Takes the pending delivery due longest (dueAt <= now), if any: its
    * attempts +1, `claim` set, dueAt moved to `leaseUntil` (so it comes due

@@ -10,6 +10,7 @@ import { RunSchema, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { webhookReceiver, type ReceivedHook, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 import { webhookUrlProblem } from "../../src/application/index.js";
+import { MemoryWebhookStore } from "../../src/stores/memory/webhooks.js";
 import { unitService, userInput, type UnitService } from "./harness.js";
 
 const SECRET = "test-webhook-secret";
@@ -194,5 +195,21 @@ describe("names resolved at delivery", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("the memory store's failed deliveries", () => {
+  it("keeps the latest 1,000, dropping the oldest, so a receiver down for good cannot grow the process without bound", async () => {
+    const store = new MemoryWebhookStore();
+    const ids = Array.from({ length: 1_005 }, (_, i) => `d${i}`);
+    for (const id of ids) {
+      await store.enqueue({ deliveryId: id, runId: id, userId: "u", url: "https://example.com/", body: "{}", status: "pending", attempts: 0, dueAt: new Date(0), claim: null, lastError: null, createdAt: new Date(0) });
+      const claimed = await store.claimDue(new Date(), "c", new Date(0));
+      expect(await store.failed(claimed!.deliveryId, "c", "HTTP 500")).toBe(true);
+    }
+    expect(await store.get("d0")).toBeNull();
+    expect(await store.get("d4")).toBeNull();
+    expect((await store.get("d5"))?.status).toBe("failed");
+    expect((await store.get("d1004"))?.status).toBe("failed");
   });
 });

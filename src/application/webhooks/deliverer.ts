@@ -1,7 +1,8 @@
 // Sends run webhooks from the store's outbox, on every replica: a finished
-// run's delivery is enqueued (with the run's JSON as it ended) and sent at
-// once from here; any replica's deliverer takes what is due (retries, and
-// deliveries left by a replica that stopped), one claim per attempt. A 2xx
+// run's delivery is enqueued (with the run's JSON as it ended) already
+// claimed by this replica and sent at once; any replica's deliverer takes
+// what is due (retries, and deliveries left by a replica that stopped), one
+// claim per attempt. A 2xx
 // removes it; anything else is retried with exponential backoff and jitter,
 // up to maxAttempts, then marked failed and logged.
 import { randomUUID } from "node:crypto";
@@ -53,14 +54,28 @@ export class WebhookDeliverer {
     private readonly logger: Logger,
   ) {}
 
-  /** Keeps the delivery of a finished run that asked for one; a no-op (no store call) for any other. */
+  /**
+   * Keeps the delivery of a finished run that asked for one (a no-op, no store call, for any
+   * other), claimed by this replica when it has room, and sends it at once: no claim round trip.
+   */
   async enqueue(run: RunRecord): Promise<void> {
     const url = run.kwargs.webhook;
     if (!url) return;
-    const now = new Date();
-    const delivery: WebhookDelivery = { deliveryId: run.runId, runId: run.runId, userId: run.userId, url, body: this.options.runJson(run), status: "pending", attempts: 0, dueAt: now, claim: null, lastError: null, createdAt: now };
-    await this.store.enqueue(delivery);
-    this.kick();
+    const now = Date.now();
+    const claim = this.poller && this.inFlight.size < MAX_IN_FLIGHT ? randomUUID() : null;
+    const delivery: WebhookDelivery = {
+      deliveryId: run.runId, runId: run.runId, userId: run.userId, url, body: this.options.runJson(run), status: "pending",
+      attempts: claim ? 1 : 0, dueAt: new Date(claim ? now + this.leaseMs() : now), claim, lastError: null, createdAt: new Date(now),
+    };
+    // Already there (an earlier try of this finish stored it): whoever holds it sends it.
+    if (!(await this.store.enqueue(delivery))) return;
+    if (claim) this.track(this.attempt(delivery, claim));
+    else this.kick();
+  }
+
+  /** How long a claim holds: past it the delivery is due again, so a holder that died mid-POST gives it back. */
+  private leaseMs(): number {
+    return 2 * this.options.timeoutMs + 1_000;
   }
 
   start(): void {
@@ -104,8 +119,7 @@ export class WebhookDeliverer {
           }
           const claim = randomUUID();
           const now = Date.now();
-          // Past the lease the delivery is due again: a holder that died mid-POST gives it back.
-          const delivery = await this.store.claimDue(new Date(now), claim, new Date(now + 2 * this.options.timeoutMs + 1_000));
+          const delivery = await this.store.claimDue(new Date(now), claim, new Date(now + this.leaseMs()));
           if (!delivery) break;
           this.track(this.attempt(delivery, claim));
         }

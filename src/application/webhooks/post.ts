@@ -84,8 +84,8 @@ export async function postWebhook(target: PostTarget, settings: PostSettings): P
     return { kind: "retry", detail: `HTTP ${status}` };
   } catch (error) {
     if (error instanceof RefusedAddressError) return { kind: "refused", detail: error.message };
-    const name = (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError" ? `no answer within ${settings.timeoutMs} ms` : (error as Error).message;
-    return { kind: "retry", detail: name };
+    const timedOut = (error as Error).name === "TimeoutError" || (error as Error).name === "AbortError";
+    return { kind: "retry", detail: timedOut ? `no answer within ${settings.timeoutMs} ms` : (error as Error).message };
   }
 }
 

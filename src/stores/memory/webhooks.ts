@@ -1,13 +1,21 @@
 // Webhook deliveries in process memory: gone with the process, like every
-// run here (the MongoDB store keeps them across restarts).
+// run here (the MongoDB store keeps them across restarts). Failed ones are
+// kept for a look, the latest MAX_FAILED of them, so a receiver that is down
+// for good does not grow the process without bound.
 import type { WebhookDelivery } from "../../domain/records.js";
 import type { WebhookStore } from "../types.js";
 
+const MAX_FAILED = 1_000;
+
 export class MemoryWebhookStore implements WebhookStore {
   private readonly deliveries = new Map<string, WebhookDelivery>();
+  /** Failed deliveries' ids, oldest first. */
+  private readonly failedIds = new Set<string>();
 
-  async enqueue(delivery: WebhookDelivery): Promise<void> {
-    if (!this.deliveries.has(delivery.deliveryId)) this.deliveries.set(delivery.deliveryId, { ...delivery });
+  async enqueue(delivery: WebhookDelivery): Promise<boolean> {
+    if (this.deliveries.has(delivery.deliveryId)) return false;
+    this.deliveries.set(delivery.deliveryId, { ...delivery });
+    return true;
   }
 
   async claimDue(now: Date, claim: string, leaseUntil: Date): Promise<WebhookDelivery | null> {
@@ -33,8 +41,15 @@ export class MemoryWebhookStore implements WebhookStore {
 
   async failed(deliveryId: string, claim: string, error: string): Promise<boolean> {
     const held = this.held(deliveryId, claim);
-    if (held) Object.assign(held, { status: "failed", claim: null, lastError: error });
-    return held !== null;
+    if (!held) return false;
+    Object.assign(held, { status: "failed", claim: null, lastError: error });
+    this.failedIds.add(deliveryId);
+    for (const oldest of this.failedIds) {
+      if (this.failedIds.size <= MAX_FAILED) break;
+      this.failedIds.delete(oldest);
+      this.deliveries.delete(oldest);
+    }
+    return true;
   }
 
   async get(deliveryId: string): Promise<WebhookDelivery | null> {

@@ -40,7 +40,7 @@ function fromDoc(doc: WebhookDoc): WebhookDelivery {
 export class MongoWebhookStore implements WebhookStore {
   constructor(private readonly deliveries: Collection<WebhookDoc>) {}
 
-  async enqueue(d: WebhookDelivery): Promise<void> {
+  async enqueue(d: WebhookDelivery): Promise<boolean> {
     const doc: WebhookDoc = {
       _id: d.deliveryId,
       run_id: d.runId,
@@ -56,9 +56,11 @@ export class MongoWebhookStore implements WebhookStore {
     };
     try {
       await this.deliveries.insertOne(doc);
+      return true;
     } catch (error) {
       // Enqueued already, by an earlier try of the same finish.
-      if (!isDuplicateKey(error)) throw error;
+      if (isDuplicateKey(error)) return false;
+      throw error;
     }
   }
 
