@@ -23,11 +23,19 @@ export async function deleteThread(deps: { stores: Stores; checkpointer: BaseChe
     // False: a run took the thread since the read above.
     if (!(await stores.threads.markDeleting(threadId, userId))) throw new ThreadHasActiveRunError(threadId);
   }
-  for (const run of await stores.runs.listByThread(threadId, EVERY_STATUS)) {
-    await stores.events.deleteRun(run.runId);
-    await stores.feedback.deleteByRun(run.runId);
-    await stores.runs.delete(run.runId);
+  // Listed again until none is left: a CreateRun that found the thread just
+  // before the mark may still store its run (which can never start now).
+  for (let runs = await listRuns(stores, threadId); runs.length > 0; runs = await listRuns(stores, threadId)) {
+    for (const run of runs) {
+      await stores.events.deleteRun(run.runId);
+      await stores.feedback.deleteByRun(run.runId);
+      await stores.runs.delete(run.runId);
+    }
   }
   await deps.checkpointer.deleteThread(threadId);
   await stores.threads.delete(threadId, userId);
+}
+
+function listRuns(stores: Stores, threadId: string) {
+  return stores.runs.listByThread(threadId, EVERY_STATUS);
 }
