@@ -98,6 +98,7 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("runs.page after", () => stores.runs.page({ userId: "u1", threadId: null, statuses: ["success", "error"], after: position, limit: 10 }));
   await labelled("runs.page thread", () => stores.runs.page({ userId: "u1", threadId: run.threadId, statuses: [], after: null, limit: 10 }));
   await labelled("runs.page thread after", () => stores.runs.page({ userId: "u1", threadId: run.threadId, statuses: ["pending"], after: position, limit: 10 }));
+  await labelled("runs.listDeleting", () => stores.runs.listDeleting(10));
   // Another writer's row: this store has not written to the thread, so it guesses it empty, hits that seq and reads the maximum (hinted).
   await client.db(database).collection("run_events").insertOne({ _id: `other-${run.runId}` as never, thread_id: run.threadId, seq: 1, run_id: "other", cat: "event", kind: "metadata", data: "{}", created_at: new Date() });
   await labelled("events.append", () => stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: "m1", type: "human" } }]));

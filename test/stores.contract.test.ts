@@ -174,10 +174,13 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(await stores.runs.getOwned(ended.runId, userId)).toBeNull();
       expect((await stores.runs.page({ userId, threadId: null, statuses: [], after: null, limit: 10 })).map((r) => r.runId)).toEqual([active.runId]);
       expect((await stores.runs.page({ userId, threadId: ended.threadId, statuses: [], after: null, limit: 10 })).map((r) => r.runId)).toEqual([active.runId]);
-      // Marked still: a delete cut short finds it again.
+      // Marked still: a delete cut short finds it again, and so does the sweep.
       expect(await stores.runs.markDeleting(ended.runId, userId)).toMatchObject({ runId: ended.runId });
+      expect((await stores.runs.listDeleting(1000)).map((r) => r.runId)).toContain(ended.runId);
+      expect((await stores.runs.listDeleting(1000)).map((r) => r.runId)).not.toContain(active.runId);
       await stores.runs.delete(ended.runId);
       expect(await stores.runs.markDeleting(ended.runId, userId)).toBeNull();
+      expect((await stores.runs.listDeleting(1000)).map((r) => r.runId)).not.toContain(ended.runId);
       expect(await stores.runs.getOwned(active.runId, userId)).toEqual(active);
     });
   });

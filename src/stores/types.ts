@@ -39,6 +39,8 @@ export interface RunStore {
    * no longer return it; delete removes it.
    */
   markDeleting(runId: string, userId: string): Promise<RunRecord | null>;
+  /** Up to `limit` runs marked deleting, of any user: deletes cut short and never repeated, for the sweep that finishes them. */
+  listDeleting(limit: number): Promise<RunRecord[]>;
   /** Runs of a thread in the given statuses, oldest first; the first `limit` of them when given (admission asks for one, not the whole queue). */
   listByThread(threadId: string, statuses: readonly RunStatus[], limit?: number): Promise<RunRecord[]>;
   /** The thread's most recently created run, whatever its status; null when it has none. */

@@ -221,6 +221,32 @@ describe("DeleteRun", () => {
   });
 });
 
+describe("a DeleteRun cut short and never repeated", () => {
+  it("is finished by the lease keeper's sweep", async () => {
+    // Short leases: the keeper ticks every 100 ms and sweeps every tenth tick.
+    const own = await unitService({ leaseMs: 300 });
+    try {
+      const { run } = await own.client.waitRun({ run: { assistantId: "demo", input: userInput("hello") } });
+      const events = own.app.stores.events;
+      const deleteRows = events.deleteRun.bind(events);
+      events.deleteRun = async () => {
+        throw new StoreUnavailableError("the database went away (test)");
+      };
+      try {
+        expect((await refusal(own.client.deleteRun({ runId: run!.runId })))?.code).toBe(Code.Unavailable);
+      } finally {
+        events.deleteRun = deleteRows;
+      }
+      expect((await refusal(own.client.getRun({ runId: run!.runId })))?.code).toBe(Code.NotFound);
+      await expect.poll(async () => (await own.app.stores.runs.listDeleting(10)).length, { timeout: 10_000 }).toBe(0);
+      expect(await events.listRunEvents(run!.runId, 0, 1000)).toEqual([]);
+      expect((await refusal(own.client.deleteRun({ runId: run!.runId })))?.code).toBe(Code.NotFound);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe("CancelRuns", () => {
   it("cancels the caller's runs by id, skipping ended, unknown and other users' ones", async () => {
     const bob = s.as("bob");

@@ -1,13 +1,14 @@
 // Leases: this replica renews its claim on the runs it executes (and picks up
 // cancel requests made on other replicas), marks runs of dead replicas
 // interrupted once their lease lapses, and now and then starts queued runs
-// whose scheduling was lost with a replica.
+// whose scheduling was lost with a replica and finishes deletes cut short.
 import type { RunsContext } from "./context.js";
 import type { Finisher } from "./finisher.js";
+import { finishDelete } from "./run-resources.js";
 import type { Scheduler } from "./scheduler.js";
 
 const EXPIRED_BATCH = 50;
-/** Every how many ticks old pending runs are swept. */
+/** Every how many ticks old pending runs and deletes cut short are swept. */
 const SWEEP_EVERY = 10;
 
 export class LeaseKeeper {
@@ -35,7 +36,10 @@ export class LeaseKeeper {
     try {
       await this.renewLeases();
       await this.reapExpired();
-      if (++this.ticks % SWEEP_EVERY === 0) await this.sweepPending();
+      if (++this.ticks % SWEEP_EVERY === 0) {
+        await this.sweepPending();
+        await this.sweepDeleting();
+      }
     } finally {
       this.ticking = false;
     }
@@ -89,6 +93,20 @@ export class LeaseKeeper {
       for (const threadId of new Set(stale.map((r) => r.threadId))) await this.scheduler.scheduleNext(threadId);
     } catch (error) {
       logger.warn({ err: error }, "sweeping pending runs failed");
+    }
+  }
+
+  /**
+   * A DeleteRun cut short (the database went away, the replica died) and
+   * never repeated would leave the hidden run and its rows stored for good.
+   * Its steps are idempotent, so finishing one still in progress elsewhere is harmless.
+   */
+  private async sweepDeleting(): Promise<void> {
+    const { stores, logger } = this.ctx;
+    try {
+      for (const run of await stores.runs.listDeleting(EXPIRED_BATCH)) await finishDelete(this.ctx, run.runId);
+    } catch (error) {
+      logger.warn({ err: error }, "finishing deletes cut short failed");
     }
   }
 }

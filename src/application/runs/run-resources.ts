@@ -64,7 +64,7 @@ async function listRuns(ctx: RunsContext, query: RunListQuery, userId: string): 
  * (a database outage) leaves nothing visible and a repeat finishes it.
  */
 async function deleteRun(ctx: RunsContext, runId: string, userId: string): Promise<void> {
-  const { runs, events, feedback } = ctx.stores;
+  const { runs } = ctx.stores;
   let marked = await runs.markDeleting(runId, userId);
   if (!marked) {
     const run = await runs.getOwned(runId, userId);
@@ -74,10 +74,16 @@ async function deleteRun(ctx: RunsContext, runId: string, userId: string): Promi
     marked = await runs.markDeleting(runId, userId);
     if (!marked) throw new RunNotFoundError(runId);
   }
-  await feedback.deleteByRun(marked.runId);
-  await events.deleteRun(marked.runId);
-  await runs.delete(marked.runId);
-  ctx.bus.notify(marked.runId);
+  await finishDelete(ctx, marked.runId);
+}
+
+/** DeleteRun's steps after the mark, each idempotent: also how the lease keeper's sweep finishes a delete nobody repeated. */
+export async function finishDelete(ctx: RunsContext, runId: string): Promise<void> {
+  const { runs, events, feedback } = ctx.stores;
+  await feedback.deleteByRun(runId);
+  await events.deleteRun(runId);
+  await runs.delete(runId);
+  ctx.bus.notify(runId);
 }
 
 /** The caller's active runs the selector names: ids that are missing, another user's or ended are skipped. */

@@ -99,6 +99,16 @@ export class MemoryRunStore implements RunStore {
     return { ...run };
   }
 
+  async listDeleting(limit: number): Promise<RunRecord[]> {
+    const out: RunRecord[] = [];
+    for (const runId of this.deleting) {
+      if (out.length >= limit) break;
+      const run = this.runs.get(runId);
+      if (run) out.push({ ...run });
+    }
+    return out;
+  }
+
   async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
     if (!run) return null;

@@ -9,6 +9,8 @@ export const INDEXES = {
   runsPending: { name: "runs_pending", key: { status: 1, created_at: 1 } },
   runsByUser: { name: "runs_by_user_created", key: { user_id: 1, created_at: -1, _id: -1 } },
   runsByUserThread: { name: "runs_by_user_thread_created", key: { user_id: 1, thread_id: 1, created_at: -1, _id: -1 } },
+  /** Sparse: only runs marked deleting have the field, so the index holds just the deletes in progress. */
+  runsDeleting: { name: "runs_deleting", key: { deleting: 1 }, sparse: true },
   eventsBySeq: { name: "events_thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
   eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
   eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, cat: 1, seq: 1 } },
@@ -24,6 +26,7 @@ export async function createIndexes(db: Db): Promise<void> {
   await runs.createIndex(INDEXES.runsPending.key, { name: INDEXES.runsPending.name });
   await runs.createIndex(INDEXES.runsByUser.key, { name: INDEXES.runsByUser.name });
   await runs.createIndex(INDEXES.runsByUserThread.key, { name: INDEXES.runsByUserThread.name });
+  await runs.createIndex(INDEXES.runsDeleting.key, { name: INDEXES.runsDeleting.name, sparse: true });
   const events = db.collection("run_events");
   await events.createIndex(INDEXES.eventsBySeq.key, { name: INDEXES.eventsBySeq.name, unique: true });
   await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });

@@ -150,6 +150,11 @@ export class MongoRunStore implements RunStore {
     return doc ? fromRunDoc(doc) : null;
   }
 
+  async listDeleting(limit: number): Promise<RunRecord[]> {
+    const docs = await this.runs.find({ deleting: true }).hint(INDEXES.runsDeleting.name).limit(limit).toArray();
+    return docs.map(fromRunDoc);
+  }
+
   async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
     const set: Partial<RunDoc> = {};
     for (const [key, value] of Object.entries(patch)) {
