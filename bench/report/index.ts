@@ -12,7 +12,9 @@ import { memoryFigures, memoryHeadline, memoryReport } from "../sections/memory.
 import { mongoFigures, mongoHeadline, mongoReport } from "../sections/mongo.js";
 import { mongoCommandsReport } from "../sections/mongo-commands.js";
 import { resourcePagesReport } from "../sections/resource-pages.js";
+import { httpApiReport } from "../sections/http-api.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
+import { startupReport } from "../sections/startup.js";
 import { streamReport } from "../sections/stream.js";
 import { waitFigures, waitHeadline, waitReport } from "../sections/wait.js";
 import { webhooksReport } from "../sections/webhooks.js";
@@ -66,7 +68,9 @@ export function report(figures: string[], durationSec: number): string {
     ...hardeningReport(),
     ...mongoCommandsReport(),
     ...resourcePagesReport(),
+    ...httpApiReport(),
     ...webhooksReport(),
+    ...startupReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),

@@ -72,34 +72,45 @@ async function startAnchor(kind: Kind): Promise<Anchor> {
   return { child, url, logFile };
 }
 
-async function anchorWait(worker: Worker, kind: Kind, anchor: Anchor, plan: NonNullable<typeof S.anchors>): Promise<void> {
+/** A server answering POST /runs/wait and /runs/stream: an anchor, or agent-runs' own HTTP API (sections/http-api.ts). */
+export interface HttpTarget {
+  /** The series key in R.wait and R.streamTiming, and the log label. */
+  key: string;
+  url: string;
+  /** Its process group, for server CPU. */
+  pid: number;
+}
+
+export type HttpPlan = NonNullable<typeof S.anchors>;
+
+export async function httpWaitSeries(worker: Worker, target: HttpTarget, plan: HttpPlan, concurrencies: number[] = CONCURRENCY): Promise<void> {
   // A first run compiles/loads the graph.
-  await worker.run({ kind: "http-wait", url: anchor.url, assistantId: "echo", concurrency: 1, warmupMs: 0, durationMs: 0, count: 2 });
+  await worker.run({ kind: "http-wait", url: target.url, assistantId: "echo", concurrency: 1, warmupMs: 0, durationMs: 0, count: 2 });
   const reps: Record<string, Sample[]> = {};
-  const pgid = anchor.child.pid!;
+  const pgid = target.pid;
   for (let rep = 0; rep < REPS; rep++) {
-    for (const concurrency of CONCURRENCY) {
+    for (const concurrency of concurrencies) {
       await quiet();
       const cpu0 = groupCpuSeconds(pgid);
       const t = performance.now();
-      const r = await worker.run<LoopResult>({ kind: "http-wait", url: anchor.url, assistantId: "echo", concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs[concurrency] ?? 5000 });
+      const r = await worker.run<LoopResult>({ kind: "http-wait", url: target.url, assistantId: "echo", concurrency, warmupMs: plan.warmupMs, durationMs: plan.durationMs[concurrency] ?? 5000 });
       const cell = { ...r, serverCpu: (groupCpuSeconds(pgid) - cpu0) / ((performance.now() - t) / 1000) };
-      describeLoop(`rep ${rep + 1} ${kind} anchor POST /runs/wait x${concurrency}`, cell);
+      describeLoop(`rep ${rep + 1} ${target.key} POST /runs/wait x${concurrency}`, cell);
       (reps[concurrency] ??= []).push(cell);
     }
   }
-  R.wait[`${kind}-anchor`] = cellsOf(reps);
+  R.wait[target.key] = cellsOf(reps);
 }
 
-async function anchorStream(worker: Worker, kind: Kind, anchor: Anchor, plan: NonNullable<typeof S.anchors>): Promise<void> {
+export async function httpStreamSeries(worker: Worker, target: HttpTarget, plan: HttpPlan): Promise<void> {
   const timing: StreamTimingResult[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     await quiet();
-    const r = await worker.run<StreamTimingResult>({ kind: "http-stream", url: anchor.url, assistantId: "echo", reps: plan.streamReps, warmup: 2 });
-    log(`   rep ${rep + 1} ${kind} anchor POST /runs/stream: first event p50 ${fmt(r.ttfe.p50)} ms, end p50 ${fmt(r.tte.p50)} ms${r.errors ? ` errors ${r.errors} (${r.firstError})` : ""}`);
+    const r = await worker.run<StreamTimingResult>({ kind: "http-stream", url: target.url, assistantId: "echo", reps: plan.streamReps, warmup: 2 });
+    log(`   rep ${rep + 1} ${target.key} POST /runs/stream: first event p50 ${fmt(r.ttfe.p50)} ms, end p50 ${fmt(r.tte.p50)} ms${r.errors ? ` errors ${r.errors} (${r.firstError})` : ""}`);
     timing.push(r);
   }
-  R.streamTiming[`${kind}-anchor`] = timingOf(timing);
+  R.streamTiming[target.key] = timingOf(timing);
 }
 
 async function anchorSection(worker: Worker, kind: Kind): Promise<void> {
@@ -115,8 +126,9 @@ async function anchorSection(worker: Worker, kind: Kind): Promise<void> {
     const t0 = Date.now();
     anchor = await startAnchor(kind);
     info.notes.push(`started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    await anchorWait(worker, kind, anchor, plan);
-    await anchorStream(worker, kind, anchor, plan);
+    const target = { key: `${kind}-anchor`, url: anchor.url, pid: anchor.child.pid! };
+    await httpWaitSeries(worker, target, plan);
+    await httpStreamSeries(worker, target, plan);
     info.status = "measured";
   } catch (error) {
     info.status = "failed";
