@@ -48,6 +48,10 @@ describe("database trouble", () => {
         ["WaitRun", () => t.connectJson.waitRun({ run: { assistantId: "demo", input: userInput("x") } })],
         ["StreamRun", () => collect(t.grpc.streamRun({ run: { assistantId: "demo", input: userInput("x") } }))],
         ["JoinRun", () => collect(t.grpc.joinRun({ runId }))],
+        ["ListRuns", () => t.connectJson.listRuns({})],
+        // Not the reference run: a mark sent to the frozen database lands once it thaws.
+        ["DeleteRun", () => t.connectJson.deleteRun({ runId: "never-existed" })],
+        ["CancelRuns", () => t.connectJson.cancelRuns({ runIds: [runId] })],
         ["CreateThread", () => t.connectJson.threads.createThread({})],
         ["GetThread", () => t.connectJson.threads.getThread({ threadId: runId })],
         ["UpdateThread", () => t.connectJson.threads.updateThread({ threadId: runId, metadata: { a: 1 } })],
