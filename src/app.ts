@@ -22,7 +22,7 @@ import { loadGraphs } from "./runtime/graphs.js";
 import { httpHandler } from "./server/http.js";
 import { authInterceptor, errorInterceptor } from "./server/interceptors.js";
 import { validateInterceptor } from "./server/validate.js";
-import { tracingInterceptor } from "./server/tracing.js";
+import { tracedHttpApi, tracingInterceptor } from "./server/tracing.js";
 import { tracingOn } from "./runtime/tracing.js";
 import { listen, type Listening, type RequestHandler } from "./server/listen.js";
 import type { ServiceDeps } from "./service/deps.js";
@@ -105,7 +105,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     jsonOptions: { ignoreUnknownFields: false },
   };
   const connect = connectNodeAdapter({ routes, ...routerOptions });
-  const restApi = createHttpApi({ app: application, validator: createValidator(), streams: deps.streams, eventsSent: metrics.eventsSent, authenticate, logger });
+  const untracedApi = createHttpApi({ app: application, validator: createValidator(), streams: deps.streams, eventsSent: metrics.eventsSent, authenticate, logger });
+  const restApi = tracingOn() ? tracedHttpApi(untracedApi) : untracedApi;
   const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry, restApi });
   const playground = staticFiles(PLAYGROUND_DIR);
   const handler: RequestHandler = (req, res) => {

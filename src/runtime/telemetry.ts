@@ -8,7 +8,7 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { getNumberFromEnv, getStringFromEnv, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, serviceInstanceIdDetector } from "@opentelemetry/resources";
 import { BatchSpanProcessor, RandomIdGenerator, TracerProvider, type IdGenerator, type SpanExporter } from "@opentelemetry/sdk-trace";
 import { takePendingSpanId, TRACER_NAME, useTracer } from "./tracing.js";
 
@@ -34,7 +34,8 @@ export function startTelemetry(options: { exporter?: SpanExporter; version?: str
   const serviceName = getStringFromEnv("OTEL_SERVICE_NAME") ?? "agent-runs";
   const resource = defaultResource()
     .merge(resourceFromAttributes({ "service.name": serviceName, ...(options.version ? { "service.version": options.version } : {}) }))
-    .merge(detectResources({ detectors: [envDetector] }));
+    // service.instance.id tells replicas apart (a random UUID per process); OTEL_RESOURCE_ATTRIBUTES may set it instead.
+    .merge(detectResources({ detectors: [serviceInstanceIdDetector, envDetector] }));
   const processor = new BatchSpanProcessor({
     exporter: options.exporter ?? new OTLPTraceExporter(),
     scheduledDelayMillis: getNumberFromEnv("OTEL_BSP_SCHEDULE_DELAY") ?? 1000,

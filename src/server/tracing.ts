@@ -1,8 +1,10 @@
 // One span per RPC, in the trace the caller's W3C traceparent names: gRPC
 // metadata, gRPC-Web and Connect headers are all request headers here. The
 // span is active while the handler runs, so a run it creates keeps it as the
-// run span's parent, and log lines carry its trace id. Installed only when
-// tracing is on (app.ts): off, no interceptor is in the chain at all.
+// run span's parent, and log lines carry its trace id. The HTTP APIs get the
+// same per request (tracedHttpApi). Installed only when tracing is on
+// (app.ts): off, neither is in the request path at all.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { ConnectError, Code, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type TextMapGetter } from "@opentelemetry/api";
 import { parseTraceParent, runSpanId } from "../domain/trace-context.js";
@@ -90,4 +92,38 @@ export function tracingInterceptor(): Interceptor {
     }
     return { ...res, message: within(ctx, res.message, (error) => end(span, req.contextValues, error)) };
   };
+}
+
+/** A path's shape for a span name: ids (UUIDs, long numbers) become {id}, so names stay few. */
+function routeShape(path: string): string {
+  return cut(path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "{id}").replace(/\/\d{4,}(?=\/|$)/g, "/{id}"));
+}
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+/**
+ * The HTTP APIs (LangGraph Platform, DeerFlow; src/http/) traced like the
+ * RPCs: one SERVER span per request in the caller's traceparent, active while
+ * the route runs (a run it creates is its child), ended when the response
+ * closes (a wait or an event stream included).
+ */
+export function tracedHttpApi<T extends { handler: NodeHandler }>(api: T): T {
+  const tracer = trace.getTracer(TRACER_NAME);
+  const nodeGetter: TextMapGetter<IncomingHttpHeaders> = {
+    get: (headers, key) => headers[key] as string | string[] | undefined,
+    keys: (headers) => Object.keys(headers),
+  };
+  const handler: NodeHandler = (req, res) => {
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers, nodeGetter);
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    const attributes = { "http.request.method": req.method ?? "GET", "url.path": cut(path) };
+    const span = tracer.startSpan(`${req.method ?? "GET"} ${routeShape(path)}`, { kind: SpanKind.SERVER, attributes }, parent);
+    res.once("close", () => {
+      span.setAttribute("http.response.status_code", res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    return context.with(trace.setSpan(parent, span), () => api.handler(req, res));
+  };
+  return { ...api, handler };
 }

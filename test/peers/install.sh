@@ -11,6 +11,19 @@ if ! command -v grpcurl >/dev/null; then
 fi
 grpcurl -version
 
+# Jaeger all-in-one for the tracing test and bench (OTLP receiver, query API). Its module has
+# replace directives, so `go install pkg@version` refuses it: it is built as the tool of a
+# throwaway module (a few minutes, once; a stamp beside the binary says which version it is).
+JAEGER_VERSION=v1.76.0
+JAEGER_BIN="$HOME/go/bin/jaeger"
+if [ ! -x "$JAEGER_BIN" ] || [ "$(cat "$JAEGER_BIN.version" 2>/dev/null)" != "$JAEGER_VERSION" ]; then
+  echo "building jaeger $JAEGER_VERSION from the Go module proxy"
+  rm -rf .cache/jaeger-tool && mkdir -p .cache/jaeger-tool "$HOME/go/bin"
+  (cd .cache/jaeger-tool && go mod init agentruns.local/jaeger-tool && go get -tool "github.com/jaegertracing/jaeger/cmd/jaeger@$JAEGER_VERSION" && go build -o "$JAEGER_BIN" github.com/jaegertracing/jaeger/cmd/jaeger)
+  echo "$JAEGER_VERSION" > "$JAEGER_BIN.version"
+fi
+echo "jaeger $(cat "$JAEGER_BIN.version")"
+
 # helm for test/helm.test.ts (`helm version` of a `go install` build names no patch release: check the module's).
 if ! go version -m "$HOME/go/bin/helm" 2>/dev/null | grep -q "helm.sh/helm/v3[[:space:]]*v3.22.0"; then
   echo "installing helm v3.22.0 from the Go module proxy (about 3 minutes)"
