@@ -123,6 +123,17 @@ describe("credentials", () => {
   });
 });
 
+describe("assistants", () => {
+  it("lists the registered graphs and draws one as LangGraph does", async () => {
+    expect((await call("POST", "/assistants/search", {})).json().map((a: any) => a.assistant_id)).toContain("demo");
+    expect((await call("GET", "/assistants/demo")).json()).toMatchObject({ assistant_id: "demo", graph_id: "demo" });
+    const drawing = (await call("GET", "/assistants/demo/graph")).json();
+    expect(drawing.nodes.map((n: any) => n.id)).toEqual(["__start__", "agent", "tools", "__end__"]);
+    expect(drawing.edges).toContainEqual(expect.objectContaining({ source: "tools", target: "agent" }));
+    expect((await call("GET", "/assistants/nope/graph")).status).toBe(404);
+  });
+});
+
 describe("GET /openapi.json", () => {
   it("describes every route served, generated from the route table, with bodies and parameters", async () => {
     const doc = (await call("GET", "/openapi.json")).json();

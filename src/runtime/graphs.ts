@@ -46,6 +46,14 @@ export class GraphRegistry {
   ids(): string[] {
     return [...this.graphs.keys()];
   }
+
+  /** The graph's nodes and edges as LangGraph draws them (getGraphAsync().toJSON()); null for an unknown assistant. */
+  async drawing(assistantId: string, xray: boolean): Promise<Record<string, unknown> | null> {
+    const entry = this.graphs.get(assistantId);
+    if (!entry) return null;
+    const drawable = entry.graph as unknown as { getGraphAsync(config?: { xray?: boolean }): Promise<{ toJSON(): Record<string, unknown> }> };
+    return (await drawable.getGraphAsync({ xray })).toJSON();
+  }
 }
 
 function attach(value: unknown, checkpointer: BaseCheckpointSaver, assistantId: string): RunnableGraph {

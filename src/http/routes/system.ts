@@ -42,6 +42,14 @@ export function systemRoutes(deps: HttpDeps, all: () => AnyRoute[]): AnyRoute[] 
       },
     }),
     route({
+      method: "get", path: "/assistants/:assistant_id/graph", tag: "assistants", summary: "The graph's nodes and edges, as LangGraph draws them", permission: "runs:read",
+      params: assistantParams, query: z.strictObject({ xray: z.enum(["true", "false", "1", "0"]).optional() }), response: z.object({ nodes: z.array(jsonObject), edges: z.array(jsonObject) }),
+      async handle({ params, query, c }) {
+        known(params.assistant_id);
+        return c.json(await deps.app.graphs.drawing(params.assistant_id, query.xray === "true" || query.xray === "1"));
+      },
+    }),
+    route({
       method: "get", path: "/assistants/:assistant_id", tag: "assistants", summary: "One registered graph", permission: "runs:read", params: assistantParams, response: assistantSchema,
       handle: ({ params, c }) => c.json(known(params.assistant_id)),
     }),
