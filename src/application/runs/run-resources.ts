@@ -61,7 +61,8 @@ async function listRuns(ctx: RunsContext, query: RunListQuery, userId: string): 
  * Marks the run deleting first, which hides it at once, then removes its
  * feedback, its events and messages, and last its record. Each step is
  * idempotent and the mark stays until the record goes, so a delete cut short
- * (a database outage) leaves nothing visible and a repeat finishes it.
+ * (a database outage, a crash) leaves nothing visible, and a repeat or the
+ * lease keeper's sweep finishes it.
  */
 async function deleteRun(ctx: RunsContext, runId: string, userId: string): Promise<void> {
   const { runs } = ctx.stores;
