@@ -128,6 +128,8 @@ describe("refusals", () => {
     "http://[::]/hook",
     "http://[fd00::1]/hook",
     "http://[fe80::1]/hook",
+    "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+    "http://[64:ff9b::10.1.2.3]/hook",
     "https://user:secret@example.com/hook",
     "http://exa mple.com/hook",
   ])("refuses %s as INVALID_ARGUMENT naming run.webhook, storing nothing", async (webhook) => {
@@ -136,7 +138,7 @@ describe("refusals", () => {
   });
 
   it("takes a public address or name (the rule itself: no run is made, so nothing reaches out)", () => {
-    for (const webhook of ["https://example.com/hook", "http://8.8.8.8/hook", "http://[2001:4860:4860::8888]/hook", "http://[::ffff:8.8.8.8]/hook", "https://notlocalhost.example/hook"]) {
+    for (const webhook of ["https://example.com/hook", "http://8.8.8.8/hook", "http://[2001:4860:4860::8888]/hook", "http://[::ffff:8.8.8.8]/hook", "http://[64:ff9b::808:808]/hook", "https://notlocalhost.example/hook"]) {
       expect(webhookUrlProblem(webhook, false), webhook).toBeNull();
     }
     expect(webhookUrlProblem("http://127.0.0.1/hook", true)).toBeNull();

@@ -40,10 +40,28 @@ for (const [prefix, bits] of [
   NOT_PUBLIC.addSubnet(prefix, bits, "ipv6");
 }
 
-/** True for an address a webhook must not reach without --webhook-allow-private (IPv4-mapped IPv6 is judged as its IPv4). */
+/** NAT64's well-known prefix (RFC 6052): an IPv6-only host reaches IPv4 through it, the IPv4 address in the last 32 bits. */
+const NAT64 = new BlockList();
+NAT64.addSubnet("64:ff9b::", 96, "ipv6");
+
+/** The IPv4 address in an IPv6 address's last 32 bits (as written by URL or a resolver: hex groups, or a dotted tail). */
+function lastIPv4(address: string): string {
+  const groups = address.split(":");
+  const tail = groups.at(-1) ?? "";
+  if (tail.includes(".")) return tail;
+  // An empty group is part of a "::", so zeros.
+  const [hi, lo] = [groups.at(-2), tail].map((g) => parseInt(g || "0", 16));
+  return [hi! >> 8, hi! & 255, lo! >> 8, lo! & 255].join(".");
+}
+
+/**
+ * True for an address a webhook must not reach without --webhook-allow-private. IPv4-mapped IPv6
+ * is judged as its IPv4 (by BlockList itself), and so is a NAT64 address: a gateway would take it there.
+ */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
+  if (family === 6 && NAT64.check(address, "ipv6")) return NOT_PUBLIC.check(lastIPv4(address), "ipv4");
   return NOT_PUBLIC.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
