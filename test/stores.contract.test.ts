@@ -29,6 +29,16 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(await stores.runs.get(run.runId)).toEqual(run);
     });
 
+    it("keeps a run's trace context (traceParent) when set and leaves it absent when not, through updates", async () => {
+      const traced = newRun({ traceParent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" });
+      const untraced = newRun();
+      await stores.runs.insert(traced);
+      await stores.runs.insert(untraced);
+      await stores.runs.update(traced.runId, { status: "running", updatedAt: new Date() }, ["pending"]);
+      expect((await stores.runs.get(traced.runId))?.traceParent).toBe(traced.traceParent);
+      expect(await stores.runs.get(untraced.runId)).not.toHaveProperty("traceParent");
+    });
+
     it("refuses a duplicate run id", async () => {
       const run = newRun();
       await stores.runs.insert(run);

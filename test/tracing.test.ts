@@ -5,6 +5,10 @@
 // and tool spans under that; a JoinRun and an AwaitRun on the other replica
 // are in their own callers' traces, linked to the run's span.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
@@ -141,5 +145,30 @@ describe("OpenTelemetry traces in Jaeger", () => {
     const [http] = named(trace, "POST /runs/wait");
     expect([parentId(http!), tag(http!, "http.response.status_code")]).toEqual([caller.spanId, 200]);
     expect(parentId(trace.spans.find((s) => s.spanID === runSpanId(runId!))!)).toBe(http!.spanID);
+  });
+
+  it("off (no OTEL_EXPORTER_OTLP_ENDPOINT), the SDK is never loaded: only the API, which LangChain loads anyway", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "agent-runs-modules-"));
+    const preload = fileURLToPath(new URL("./helpers/module-log.mjs", import.meta.url));
+    const loaded = async (env: Record<string, string>) => {
+      const log = join(dir, `${randomUUID()}.log`);
+      const service = await spawnService([], { NODE_OPTIONS: `--import=${preload}`, MODULE_LOG: log, ...env });
+      try {
+        const client = createClient(RunsService, createConnectTransport({ baseUrl: service.url, httpVersion: "1.1" }));
+        expect((await client.waitRun({ run: { assistantId: "demo", input: userInput("a b c") } })).run?.status).toBe(RunStatus.SUCCESS);
+      } finally {
+        await service.stop();
+      }
+      const urls = (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean);
+      return new Set(urls.map((url) => /\/@opentelemetry\/([^/]+)\//.exec(url)?.[1]));
+    };
+    try {
+      const off = await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: "" });
+      expect([...off]).toEqual(["api"]);
+      const on = await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: jaeger.otlpHttp, OTEL_SERVICE_NAME: SERVICE });
+      expect([...on]).toEqual(expect.arrayContaining(["api", "sdk-trace", "exporter-trace-otlp-proto", "context-async-hooks"]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,7 +59,7 @@ describe("tracing in process", () => {
     expect(under(answer!)[0]!.attributes).toMatchObject({ run_id: runId, "langchain.name": "FakeListChatModel" });
   });
 
-  it("an RPC on an existing run (AwaitRun, GetRun) is in its caller's trace, linked to the run's span", async () => {
+  it("an RPC on an existing run (AwaitRun) is in its caller's trace, linked to the run's span", async () => {
     const created = await s.as(null, { traceparent }).createRun({ run: { assistantId: "demo", input: userInput("a b") } });
     const runId = created.run!.runId;
     const otherTrace = "0af7651916cd43dd8448eb211c80319c";
