@@ -25,6 +25,8 @@ interface Query {
 const RESIDUAL: Record<string, string[]> = {
   // hasMessage: a run has few messages; its (run_id, cat) prefix narrows to them.
   events_by_run: ["message_id"],
+  // pageThreadMessages: cat is the partial index's filter (cat: "message"), which every row it holds matches.
+  events_thread_messages: ["cat"],
   // listByRun: a run has at most one feedback per user, sorted in memory.
   feedback_run_user: ["created_at"],
   // SearchThreads: the deleting flag, metadata and statuses filter the rows the user prefix selects, in the order the index keeps them;

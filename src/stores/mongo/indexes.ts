@@ -13,7 +13,8 @@ export const INDEXES = {
   runsDeleting: { name: "runs_deleting", key: { deleting: 1 }, sparse: true },
   eventsBySeq: { name: "events_thread_seq", key: { thread_id: 1, seq: 1 }, unique: true },
   eventsByRun: { name: "events_by_run", key: { run_id: 1, cat: 1, seq: 1 } },
-  eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, cat: 1, seq: 1 } },
+  // Partial: only message rows are in it (a run's stream events, the bulk of the log, cost it no write).
+  eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, seq: 1 }, partialFilterExpression: { cat: "message" } },
   feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
   webhooksDue: { name: "webhooks_due", key: { status: 1, due_at: 1 } },
   threadsByUser: { name: "threads_by_user", key: { user_id: 1, created_at: -1, _id: -1 } },
@@ -30,7 +31,10 @@ export async function createIndexes(db: Db): Promise<void> {
   const events = db.collection("run_events");
   await events.createIndex(INDEXES.eventsBySeq.key, { name: INDEXES.eventsBySeq.name, unique: true });
   await events.createIndex(INDEXES.eventsByRun.key, { name: INDEXES.eventsByRun.name });
-  await events.createIndex(INDEXES.eventsThreadMessages.key, { name: INDEXES.eventsThreadMessages.name });
+  await events.createIndex(INDEXES.eventsThreadMessages.key, {
+    name: INDEXES.eventsThreadMessages.name,
+    partialFilterExpression: INDEXES.eventsThreadMessages.partialFilterExpression,
+  });
   await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
   await db.collection("webhook_deliveries").createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
   await db.collection("threads").createIndex(INDEXES.threadsByUser.key, { name: INDEXES.threadsByUser.name });
