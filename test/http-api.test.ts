@@ -2,13 +2,15 @@
 // request shapes, LangGraph's bulk cancel, the OpenAPI document, x-api-key,
 // and what bad input gets (422 naming the field, 404, 409; never a 500).
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
+const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
 let t: TestServer;
 let secured: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ graphsFile: GRAPHS });
   secured = await startTestServer({}, { auth: { api_keys: [{ key: "key-a", user_id: "alice" }, { key: "key-b", user_id: "bob" }] } });
 });
 afterAll(async () => {
@@ -131,6 +133,36 @@ describe("assistants", () => {
     expect(drawing.nodes.map((n: any) => n.id)).toEqual(["__start__", "agent", "tools", "__end__"]);
     expect(drawing.edges).toContainEqual(expect.objectContaining({ source: "tools", target: "agent" }));
     expect((await call("GET", "/assistants/nope/graph")).status).toBe(404);
+  });
+});
+
+describe("GET /assistants/{id}/schemas", () => {
+  it("a zod state's typed JSON Schemas, derived by LangGraph's own utilities (state: what an update may write; context as config)", async () => {
+    const res = await call("GET", "/assistants/zod_notes/schemas");
+    expect(res.status).toBe(200);
+    const schemas = res.json();
+    expect(Object.keys(schemas).sort()).toEqual(["config_schema", "context_schema", "graph_id", "input_schema", "output_schema", "state_schema"]);
+    expect(schemas.graph_id).toBe("zod_notes");
+    expect(schemas.output_schema).toMatchObject({ type: "object", properties: { topic: { type: "string" }, notes: { type: "array", items: { type: "string" } }, words: { type: "integer" } }, required: ["topic", "notes"] });
+    // Input and state are partial, and a reducer's own input type (a string or a list) is what `notes` accepts.
+    for (const partial of [schemas.input_schema, schemas.state_schema]) {
+      expect(partial.required).toBeUndefined();
+      expect(partial.properties.notes).toEqual({ anyOf: [{ type: "string" }, { type: "array", items: { type: "string" } }] });
+    }
+    expect(schemas.config_schema).toMatchObject({ type: "object", properties: { style: { type: "string", enum: ["short", "long"], default: "short" } } });
+    expect(schemas.context_schema).toEqual(schemas.config_schema);
+    // The SDK reads the same answer.
+    const { Client } = await import("@langchain/langgraph-sdk");
+    expect(await new Client({ apiUrl: t.url }).assistants.getSchemas("zod_notes")).toEqual(schemas);
+  });
+
+  it("an Annotation state (the demo's MessagesAnnotation): its channel names, values of any type, said so; no config schema", async () => {
+    const schemas = (await call("GET", "/assistants/demo/schemas")).json();
+    for (const key of ["input_schema", "output_schema", "state_schema"]) {
+      expect(schemas[key], key).toEqual({ type: "object", description: expect.stringMatching(/Annotation.*not known at run time/), properties: { messages: {} } });
+    }
+    expect(schemas).toMatchObject({ graph_id: "demo", config_schema: null, context_schema: null });
+    expect((await call("GET", "/assistants/nope/schemas")).status).toBe(404);
   });
 });
 

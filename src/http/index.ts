@@ -10,6 +10,7 @@ import type { Authenticator } from "../auth/caller.js";
 import type { HttpDeps } from "./deps.js";
 import { HttpError } from "./errors.js";
 import { failureResponse, register, type AnyRoute } from "./router.js";
+import { assistantRoutes } from "./routes/assistants.js";
 import { deerflowRoutes } from "./routes/deerflow.js";
 import { runCreateRoutes } from "./routes/run-create.js";
 import { runManageRoutes } from "./routes/run-manage.js";
@@ -30,7 +31,7 @@ export interface HttpApi {
 
 export function createHttpApi(deps: HttpDeps & { authenticate: Authenticator; logger: Logger }): HttpApi {
   const routes: AnyRoute[] = [];
-  routes.push(...systemRoutes(deps, () => routes), ...threadRoutes(deps), ...threadStateRoutes(deps), ...runCreateRoutes(deps), ...runManageRoutes(deps), ...deerflowRoutes(deps));
+  routes.push(...systemRoutes(() => routes), ...assistantRoutes(deps), ...threadRoutes(deps), ...threadStateRoutes(deps), ...runCreateRoutes(deps), ...runManageRoutes(deps), ...deerflowRoutes(deps));
   const app = new Hono();
   register(app, deps, routes);
   const routerDeps = { authenticate: deps.authenticate, logger: deps.logger };

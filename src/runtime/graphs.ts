@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { demoGraph } from "./demo-graph.js";
+import { graphSchemas, type GraphSchemas } from "./graph-schemas.js";
 import type { StreamableGraph } from "./graph-stream.js";
 
 /** The part of a compiled LangGraph graph the runtime uses. */
@@ -53,6 +54,12 @@ export class GraphRegistry {
     if (!entry) return null;
     const drawable = entry.graph as unknown as { getGraphAsync(config?: { xray?: boolean }): Promise<{ toJSON(): Record<string, unknown> }> };
     return (await drawable.getGraphAsync({ xray })).toJSON();
+  }
+
+  /** The graph's input, output, state and config JSON Schemas (graph-schemas.ts); null for an unknown assistant. */
+  schemas(assistantId: string): GraphSchemas | null {
+    const entry = this.graphs.get(assistantId);
+    return entry ? graphSchemas(entry.graph) : null;
   }
 }
 
