@@ -1,6 +1,7 @@
 // A real HTTP server on 127.0.0.1 that takes webhooks: it keeps every
 // request (headers, body, when it came) and answers with the next status of
-// its script (the last one once the script runs out).
+// its script (the last one once the script runs out; 0: no answer at all,
+// the request is left hanging).
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,7 +16,7 @@ export interface WebhookReceiver {
   url: string;
   port: number;
   received: ReceivedHook[];
-  /** The statuses to answer with, in order; the last repeats. */
+  /** The statuses to answer with, in order; the last repeats; 0 leaves the request unanswered. */
   script: number[];
   close(): Promise<void>;
 }
@@ -30,6 +31,7 @@ export async function webhookReceiver(script: number[] = [200], port = 0): Promi
     req.on("end", () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() });
       const status = receiver.script[Math.min(received.length, receiver.script.length) - 1] ?? 200;
+      if (status === 0) return;
       res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "not now");
     });
   });

@@ -6,7 +6,7 @@ import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { RunSchema, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
+import { MultitaskStrategy, RunSchema, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { webhookReceiver, type ReceivedHook, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 import { webhookUrlProblem } from "../../src/application/index.js";
@@ -84,6 +84,29 @@ describe("delivery", () => {
     await waitFor(() => expect(receiver.received).toHaveLength(2));
     const statuses = receiver.received.splice(0).map((h) => [JSON.parse(h.body).runId, JSON.parse(h.body).status]);
     expect(statuses).toEqual(expect.arrayContaining([[failed.run!.runId, "RUN_STATUS_ERROR"], [slow.run!.runId, "RUN_STATUS_INTERRUPTED"]]));
+  });
+
+  it("sends a rolled-back run as it ended, though the run itself is gone", async () => {
+    receiver.script = [200];
+    const threadId = randomUUID();
+    const slow = await s.client.createRun({ run: { assistantId: "demo", threadId, input: userInput("slow"), context: { delay_ms: 30_000 }, webhook: receiver.url } });
+    await s.client.waitRun({ run: { assistantId: "demo", threadId, input: userInput("instead"), multitaskStrategy: MultitaskStrategy.ROLLBACK } });
+    await waitFor(() => expect(receiver.received).toHaveLength(1));
+    expect(JSON.parse(receiver.received.splice(0)[0]!.body)).toMatchObject({ runId: slow.run!.runId, threadId, status: "RUN_STATUS_INTERRUPTED" });
+    expect(await s.app.stores.runs.get(slow.run!.runId)).toBeNull();
+  });
+
+  it("gives up on a receiver that never answers after --webhook-timeout-ms, and retries it", async () => {
+    const patient = await unitService({ ...fast, webhookTimeoutMs: 200, webhookMaxAttempts: 2 });
+    try {
+      receiver.script = [0];
+      const { run } = await patient.client.createRun({ run: { assistantId: "demo", input: userInput("hang up"), webhook: receiver.url } });
+      await waitFor(async () => expect((await patient.app.stores.webhooks.get(run!.runId))?.status).toBe("failed"));
+      expect(await patient.app.stores.webhooks.get(run!.runId)).toMatchObject({ attempts: 2, lastError: "no answer within 200 ms" });
+      expect(receiver.received.splice(0)).toHaveLength(2);
+    } finally {
+      await patient.close();
+    }
   });
 
   it("stores nothing for a run without a webhook", async () => {
