@@ -7,7 +7,7 @@
 //
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
-// hardening, hardening-bounds, mongo-commands, startup, resource-pages, webhooks, anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// hardening, hardening-bounds, mongo-commands, startup, resource-pages, webhooks, tracing, anchors; partial runs write into bench/.out/partial/ unless --out is given).
 // `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
 // checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
@@ -37,6 +37,7 @@ import { httpApiSection } from "./sections/http-api.js";
 import { profileRun } from "./sections/profile.js";
 import { streamTiming } from "./sections/stream.js";
 import { startupSection } from "./sections/startup.js";
+import { tracingSection } from "./sections/tracing.js";
 import { waitMatrix } from "./sections/wait.js";
 import { webhooksSection } from "./sections/webhooks.js";
 
@@ -75,6 +76,8 @@ async function measure(): Promise<void> {
   // A fresh server and 200+ runs: longer than quick mode's budget allows, so there only when named.
   if (want("webhooks") && (!QUICK || named("webhooks"))) await section("webhook delivery latency (issue 17)", async () => void (await webhooksSection()));
   if (want("startup")) await section("start-up: process start to the first answered WaitRun (issue 19)", async () => void (await startupSection()));
+  // Jaeger and four fresh servers: past quick mode's budget, so there only when named.
+  if (want("tracing") && (!QUICK || named("tracing"))) await section("OpenTelemetry tracing off and on (issue 19)", async () => void (await tracingSection(worker)));
   if (want("http-api")) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();

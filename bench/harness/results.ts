@@ -6,6 +6,7 @@ import type { HardeningResults } from "../sections/hardening.js";
 import type { BoundsResults } from "../sections/hardening-client.js";
 import type { CommandsCase } from "../sections/mongo-commands.js";
 import type { PageTimes } from "../sections/resource-pages.js";
+import type { TracingResults } from "../sections/tracing.js";
 import type { WebhookLatency } from "../sections/webhooks.js";
 
 /** One measured loop, with the server's CPU over it (cores; null without a server). */
@@ -181,6 +182,8 @@ export const R = {
   resourcePages: [] as PageTimes[],
   /** Section 12: webhook delivery latency (sections/webhooks.ts). */
   webhooks: [] as WebhookLatency[],
+  /** Section 14: WaitRun with OpenTelemetry tracing off and on (sections/tracing.ts). */
+  tracing: null as null | TracingResults,
   errors: [] as Array<{ section: string; error: string }>,
   /** Per section: how busy the machine was, and how much of that was not this bench (other processes). */
   load: [] as Array<{ section: string; wallSec: number; machineCores: number; benchCores: number; otherCores: number }>,

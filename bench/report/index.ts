@@ -15,6 +15,7 @@ import { resourcePagesReport } from "../sections/resource-pages.js";
 import { httpApiReport } from "../sections/http-api.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
 import { startupReport } from "../sections/startup.js";
+import { tracingReport } from "../sections/tracing.js";
 import { streamReport } from "../sections/stream.js";
 import { waitFigures, waitHeadline, waitReport } from "../sections/wait.js";
 import { webhooksReport } from "../sections/webhooks.js";
@@ -71,6 +72,7 @@ export function report(figures: string[], durationSec: number): string {
     ...httpApiReport(),
     ...webhooksReport(),
     ...startupReport(),
+    ...tracingReport(),
     ...anchorsReport(),
     ...machineLoadReport(),
     ...errorsReport(),
