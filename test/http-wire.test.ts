@@ -104,6 +104,65 @@ describe("idle streams and resumption", () => {
   });
 });
 
+/** Starts a streamed run and drops the connection once its metadata arrived; the run's path. */
+async function streamThenDrop(path: string, body: unknown): Promise<string> {
+  const controller = new AbortController();
+  const res = await fetch(`${t.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: controller.signal });
+  const reader = res.body!.getReader();
+  let text = "";
+  while (!text.includes("event: metadata")) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  return res.headers.get("content-location")!;
+}
+
+describe("LangGraph's defaults where they differ from the RPCs'", () => {
+  const slow = { assistant_id: "demo", input: hello, context: { delay_ms: 300 }, stream_mode: ["updates"] };
+
+  it("on_disconnect: a Platform stream's run goes on when its client leaves; a DeerFlow stream's is cancelled", async () => {
+    const platform = await streamThenDrop("/runs/stream", slow);
+    const deerflow = await streamThenDrop("/api/runs/stream", slow);
+    await expect.poll(async () => (await call("GET", platform)).json().status, { timeout: 10_000 }).toBe("success");
+    await expect.poll(async () => (await call("GET", deerflow)).json().status, { timeout: 10_000 }).toBe("interrupted");
+    const cancelled = await streamThenDrop("/runs/stream", { ...slow, on_disconnect: "cancel" });
+    await expect.poll(async () => (await call("GET", cancelled)).json().status, { timeout: 10_000 }).toBe("interrupted");
+  });
+
+  it("if_not_exists: a run on a missing thread is 404 (reject) unless it says create", async () => {
+    const threadId = crypto.randomUUID();
+    expect((await call("POST", `/threads/${threadId}/runs/wait`, { assistant_id: "demo", input: hello })).status).toBe(404);
+    expect((await call("GET", `/threads/${threadId}`)).status).toBe(404);
+    const created = await call("POST", `/threads/${threadId}/runs/wait`, { assistant_id: "demo", input: hello, if_not_exists: "create" });
+    expect(created.status).toBe(200);
+    expect((await call("GET", `/threads/${threadId}`)).json().thread_id).toBe(threadId);
+  });
+
+  it("a stateless run keeps its thread (on_completion keep; delete is refused)", async () => {
+    const res = await call("POST", "/runs/wait", { assistant_id: "demo", input: hello, on_completion: "keep" });
+    const [, , threadId] = res.headers.get("content-location")!.split("/");
+    expect((await call("GET", `/threads/${threadId}`)).json().values.messages).toHaveLength(4);
+    const refused = await call("POST", "/runs/wait", { assistant_id: "demo", input: hello, on_completion: "delete" });
+    expect(refused.status).toBe(422);
+    expect(refused.json().detail).toMatch(/^on_completion: /);
+  });
+
+  it("the legacy 'messages' mode and 'events' are refused naming messages-tuple", async () => {
+    for (const mode of ["messages", "events"]) {
+      const res = await call("POST", "/runs/stream", { assistant_id: "demo", input: hello, stream_mode: ["updates", mode] });
+      expect(res.status, mode).toBe(422);
+      expect(res.json().detail, mode).toBe(`stream_mode[1]: "${mode}" is not supported; use "messages-tuple" for LLM tokens`);
+    }
+  });
+
+  it("joining a run's stream with a checkpoint_id (as useStream does) replays the whole run", async () => {
+    const created = (await call("POST", "/runs", { assistant_id: "demo", input: hello, stream_mode: ["updates"] })).json();
+    const path = `/threads/${created.thread_id}/runs/${created.run_id}`;
+    await call("GET", `${path}/join`);
+    const whole = frames((await call("GET", `${path}/stream`)).text);
+    const state = (await call("GET", `/threads/${created.thread_id}/state`)).json();
+    expect(frames((await call("GET", `${path}/stream?checkpoint_id=${state.checkpoint.checkpoint_id}`)).text)).toEqual(whole);
+  });
+});
+
 /** A browser's CORS preflight (node:http: fetch would not let us set Origin as a browser does). */
 function preflight(origin: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {

@@ -1,8 +1,8 @@
 // DeerFlow's gateway runs routes, the seed of this project, with the request
 // and answer shapes its frontend uses: a run's thread comes from
 // config.configurable.thread_id (else a new one); a stream's client leaving
-// cancels its run unless on_disconnect is "continue" (DeerFlow's default,
-// unlike the Platform's); messages page by seq and answer `{data, has_more}`
+// cancels its run unless on_disconnect is "continue" (cancel is DeerFlow's
+// default, unlike the Platform's continue); messages page by seq and answer `{data, has_more}`
 // (both keys always); an unknown or another user's run is 404, a bad query 422.
 import type { Caller } from "../../auth/caller.js";
 import type { StoredMessage } from "../../domain/events.js";
