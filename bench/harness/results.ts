@@ -6,6 +6,7 @@ import type { HardeningResults } from "../sections/hardening.js";
 import type { BoundsResults } from "../sections/hardening-client.js";
 import type { CommandsCase } from "../sections/mongo-commands.js";
 import type { PageTimes } from "../sections/resource-pages.js";
+import type { StartupCase } from "../sections/startup.js";
 import type { TracingResults } from "../sections/tracing.js";
 import type { WebhookLatency } from "../sections/webhooks.js";
 
@@ -182,6 +183,8 @@ export const R = {
   resourcePages: [] as PageTimes[],
   /** Section 12: webhook delivery latency (sections/webhooks.ts). */
   webhooks: [] as WebhookLatency[],
+  /** Section 13: process start to the first answered WaitRun, compiled vs from source (sections/startup.ts). */
+  startup: [] as StartupCase[],
   /** Section 14: WaitRun with OpenTelemetry tracing off and on (sections/tracing.ts). */
   tracing: null as null | TracingResults,
   errors: [] as Array<{ section: string; error: string }>,

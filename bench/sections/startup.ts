@@ -8,15 +8,18 @@
 //   node tsx        node --import tsx src/main.ts alone (the source without the Vite step)
 // Each start gets a fresh free port; the clock runs from spawn until a WaitRun over Connect JSON
 // answers 200 (polled every 5 ms; a refused connection is retried), and the process is stopped
-// before the next start. dist/ is brought up to date before each `npm start`, outside the clock, so
-// the clock holds prestart's staleness check but no build (in a checkout others are editing, the
-// check would otherwise find sources newer than dist/ and rebuild).
+// before the next start. All four run in a snapshot of the sources (.cache/startup-checkout:
+// package.json, tsconfigs, scripts/, src/, gen/, built there beforehand, outside the clock; its
+// imports resolve to the repository's node_modules), so edits to the checkout during the run
+// cannot make prestart rebuild inside the clock.
 import { spawn, spawnSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { median, sleep } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
 import { children, stopChild } from "../harness/processes.js";
+import { R } from "../harness/results.js";
 
 export interface StartupCase {
   name: string;
@@ -25,8 +28,6 @@ export interface StartupCase {
   ms: number[];
   medianMs: number;
 }
-
-export const startupResults: StartupCase[] = [];
 
 const SERVICE_FLAGS = ["--host", "127.0.0.1", "--log-level", "warn", "--drain-ms", "0"];
 const NODE_FLAGS = ["--max-semi-space-size=64"];
@@ -64,12 +65,31 @@ async function answered(port: number): Promise<boolean> {
 }
 
 /** One start: spawn, poll WaitRun until it answers, stop. */
-async function startOnce(argv: string[]): Promise<number> {
+// Under .cache/ (git-ignored, outside tsconfig.json's include), so no typecheck of the repository sees the copy.
+// The quick smoke check runs in the repository itself (CI's checkout is not being edited, and dist/ is built).
+const CHECKOUT = QUICK ? ROOT : join(ROOT, ".cache", "startup-checkout");
+const SNAPSHOT = ["package.json", "tsconfig.json", "tsconfig.build.json", "scripts", "src", "gen"];
+
+/** The sources as they are now, copied and built (dist/) in CHECKOUT. */
+function snapshot(): void {
+  if (CHECKOUT === ROOT) {
+    const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+    return;
+  }
+  rmSync(CHECKOUT, { recursive: true, force: true });
+  for (const entry of SNAPSHOT) cpSync(join(ROOT, entry), join(CHECKOUT, entry), { recursive: true });
+  const built = spawnSync(process.execPath, ["scripts/build.mjs"], { cwd: CHECKOUT, stdio: "inherit" });
+  if (built.status !== 0) throw new Error("npm run build failed in the snapshot");
+}
+
+async function startOnce(argvFor: (port: number) => string[]): Promise<number> {
   const port = await freePort();
+  const argv = argvFor(port);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(process.execPath, "..")}:${process.env["PATH"] ?? ""}` };
   delete env["NODE_OPTIONS"];
   const t0 = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe"], detached: true });
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: CHECKOUT, env, stdio: ["ignore", "ignore", "pipe"], detached: true });
   children.add(child);
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4000)));
@@ -85,32 +105,23 @@ async function startOnce(argv: string[]): Promise<number> {
   }
 }
 
-function buildIfStale(): void {
-  const built = spawnSync(process.execPath, ["scripts/build.mjs", "--if-stale"], { cwd: ROOT, stdio: "inherit" });
-  if (built.status !== 0) throw new Error("npm run build failed");
-}
-
 export async function startupSection(): Promise<StartupCase[]> {
-  buildIfStale();
+  snapshot();
   const reps = QUICK ? 1 : 5;
   const results: StartupCase[] = CASES.map((c) => ({ name: c.name, command: c.command, ms: [], medianMs: 0 }));
   for (let rep = 0; rep < reps; rep++) {
-    for (const [i, c] of CASES.entries()) {
-      // dist/ fresh before each start, outside the clock: in a checkout being edited, npm start's prestart would rebuild.
-      if (c.command.startsWith("npm start")) buildIfStale();
-      results[i]!.ms.push(await startOnce(c.argv(await freePort())));
-    }
+    for (const [i, c] of CASES.entries()) results[i]!.ms.push(await startOnce(c.argv));
   }
   for (const r of results) {
     r.medianMs = median(r.ms);
     log(`   ${r.name}: median ${(r.medianMs / 1000).toFixed(2)} s (${r.ms.map((ms) => (ms / 1000).toFixed(2)).join(", ")})`);
   }
-  startupResults.splice(0, startupResults.length, ...results);
+  R.startup = results;
   return results;
 }
 
 /** Section 13 of RESULTS.md. */
-export function startupReport(results: StartupCase[] = startupResults): string[] {
+export function startupReport(results: StartupCase[] = R.startup): string[] {
   if (!results.length) return [];
   const byName = new Map(results.map((r) => [r.name, r]));
   const compiled = byName.get("npm start (compiled)")!;
@@ -118,7 +129,7 @@ export function startupReport(results: StartupCase[] = startupResults): string[]
   return [
     `## 13. Start-up: process start to the first answered WaitRun (issue 19)`,
     ``,
-    `Each way of starting the service, spawned ${results[0]!.ms.length} time(s) in turn, timed from spawn until a WaitRun over Connect JSON (demo assistant) answers 200, polled every 5 ms; the process is stopped before the next start. \`npm start\` runs the compiled build (dist/, built beforehand); \`npm run dev\` is what \`npm start\` was before it: the playground built by Vite, then the source compiled by tsx as it loads. Rerun: \`npx tsx bench/run.ts --only startup\`.`,
+    `Each way of starting the service, spawned ${results[0]!.ms.length} time(s) in turn, timed from spawn until a WaitRun over Connect JSON (demo assistant) answers 200, polled every 5 ms; the process is stopped before the next start; all in a snapshot of the sources (.cache/startup-checkout) built beforehand, so prestart finds dist/ fresh. \`npm start\` runs the compiled build (dist/); \`npm run dev\` is what \`npm start\` was before it: the playground built by Vite, then the source compiled by tsx as it loads. Rerun: \`npx tsx bench/run.ts --only startup\`.`,
     ``,
     `| start command | median | each start |`,
     `|---|---:|---|`,
