@@ -2,8 +2,10 @@
 // request shapes, LangGraph's bulk cancel, the OpenAPI document, x-api-key,
 // and what bad input gets (422 naming the field, 404, 409; never a 500).
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeTable } from "../src/http/route-table.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
@@ -111,6 +113,30 @@ describe("bad input on the HTTP routes", () => {
   });
 });
 
+describe("route details the route table promises", () => {
+  it("PATCH merges metadata (null removes a key); state at a checkpoint given as a reference; cancel 202, or 204 with wait; deleting an active run is 409", async () => {
+    const thread = (await call("POST", "/threads", { metadata: { keep: 1, drop: 2 } })).json();
+    expect((await call("PATCH", `/threads/${thread.thread_id}`, { metadata: { drop: null, added: 3 } })).json().metadata).toEqual({ keep: 1, added: 3 });
+
+    await call("POST", `/threads/${thread.thread_id}/runs/wait`, { assistant_id: "demo", input: hello });
+    const [latest, older] = (await call("POST", `/threads/${thread.thread_id}/history`, { limit: 2 })).json();
+    const byRef = await call("POST", `/threads/${thread.thread_id}/state/checkpoint`, { checkpoint: { checkpoint_id: older.checkpoint.checkpoint_id, checkpoint_ns: "" } });
+    expect(byRef.json().checkpoint.checkpoint_id).toBe(older.checkpoint.checkpoint_id);
+    expect(byRef.json().checkpoint.checkpoint_id).not.toBe(latest.checkpoint.checkpoint_id);
+
+    const slow = (await call("POST", `/threads/${thread.thread_id}/runs`, { assistant_id: "demo", input: hello, context: { delay_ms: 20_000 } })).json();
+    const path = `/threads/${thread.thread_id}/runs/${slow.run_id}`;
+    const active = await call("DELETE", path);
+    expect(active.status).toBe(409);
+    expect((await call("POST", `${path}/cancel`)).status).toBe(202);
+    await expect.poll(async () => (await call("GET", path)).json().status).toBe("interrupted");
+    const again = (await call("POST", `/threads/${thread.thread_id}/runs`, { assistant_id: "demo", input: hello, context: { delay_ms: 20_000 } })).json();
+    expect((await call("POST", `/threads/${thread.thread_id}/runs/${again.run_id}/cancel?wait=1`)).status).toBe(204);
+    expect((await call("GET", `/threads/${thread.thread_id}/runs/${again.run_id}`)).json().status).toBe("interrupted");
+    expect((await call("DELETE", path)).status).toBe(204);
+  });
+});
+
 describe("credentials", () => {
   it("takes the same keys as Bearer or x-api-key; another user's run is 404 like a missing one", async () => {
     expect((await call("POST", "/runs/wait", { assistant_id: "demo", input: hello }, {}, secured)).status).toBe(401);
@@ -163,6 +189,16 @@ describe("GET /assistants/{id}/schemas", () => {
     }
     expect(schemas).toMatchObject({ graph_id: "demo", config_schema: null, context_schema: null });
     expect((await call("GET", "/assistants/nope/schemas")).status).toBe(404);
+  });
+});
+
+describe("docs/http-api.md", () => {
+  it("lists every route served: its route table is the one the routes produce", () => {
+    const lines = readFileSync(new URL("../docs/http-api.md", import.meta.url), "utf8").split("\n");
+    const start = lines.indexOf("## Routes");
+    expect(start, "docs/http-api.md has no Routes section").toBeGreaterThanOrEqual(0);
+    const table = lines.slice(start).filter((l) => l.startsWith("|")).join("\n");
+    expect(table).toBe(routeTable(t.server.app.httpApi.routes));
   });
 });
 

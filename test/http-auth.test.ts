@@ -4,6 +4,7 @@
 // with a key holding only it); routes without one answer anyone. Acting for a
 // user (x-agent-runs-user) works over HTTP as over the RPCs.
 import { randomUUID } from "node:crypto";
+import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PERMISSIONS, PERMISSIONS, type Permission } from "../src/auth/caller.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
@@ -43,7 +44,7 @@ async function call(method: string, path: string, headers: Record<string, string
     signal: AbortSignal.timeout(20_000),
   });
   const text = await res.text();
-  return { status: res.status, text, json: () => JSON.parse(text) as any };
+  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
 }
 
 /** A route's path with every parameter filled (ids of a valid shape that name nothing). */
@@ -77,22 +78,29 @@ describe("every HTTP route's permission", () => {
   });
 });
 
+describe("the SDK's apiKey", () => {
+  it("is sent as x-api-key and taken as the key's user; without it the SDK surfaces the 401", async () => {
+    const thread = await new Client({ apiUrl: t.url, apiKey: "carol-key" }).threads.create({ metadata: { by: "sdk" } });
+    expect((await call("get", `/threads/${thread.thread_id}`, { authorization: "Bearer carol-key" })).status).toBe(200);
+    expect((await call("get", `/threads/${thread.thread_id}`, { authorization: "Bearer dave-key" })).status).toBe(404);
+    await expect(new Client({ apiUrl: t.url, apiKey: null }).threads.create()).rejects.toThrow(/401/);
+  });
+});
+
 describe("acting for a user (x-agent-runs-user) over HTTP", () => {
   const hello = { messages: [{ role: "user", content: "for carol" }] };
 
   it("makes the call the named user's; refused without users:act_as; a bad user id is 422", async () => {
     const created = await call("post", "/runs/wait", { "x-api-key": "backend-key", "x-agent-runs-user": "carol" }, { assistant_id: "demo", input: hello });
     expect(created.status).toBe(200);
-    const threads = (await call("post", "/threads/search", { "x-api-key": "carol-key" }, {})).json();
-    expect(threads).toHaveLength(1);
-    const threadId: string = threads[0].thread_id;
-    const [run] = (await call("get", `/threads/${threadId}/runs`, { "x-api-key": "carol-key" })).json();
-    expect(run.thread_id).toBe(threadId);
-    const runPath = `/threads/${threadId}/runs/${run.run_id}`;
+    const runPath = created.headers.get("content-location")!;
+    const [, , threadId, , runId] = runPath.split("/");
+    expect((await call("post", "/threads/search", { "x-api-key": "carol-key" }, {})).json().map((x: any) => x.thread_id)).toContain(threadId);
+    expect((await call("get", `/threads/${threadId}/runs`, { "x-api-key": "carol-key" })).json().map((r: any) => r.run_id)).toEqual([runId]);
     expect((await call("get", runPath, { "x-api-key": "backend-key", "x-agent-runs-user": "carol" })).status).toBe(200);
     expect((await call("get", runPath, { "x-api-key": "backend-key" })).status).toBe(404);
     expect((await call("get", runPath, { "x-api-key": "backend-key", "x-agent-runs-user": "dave" })).status).toBe(404);
-    expect((await call("get", `/api/runs/${run.run_id}/messages`, { "x-api-key": "backend-key", "x-agent-runs-user": "carol" })).json().data.length).toBe(4);
+    expect((await call("get", `/api/runs/${runId}/messages`, { "x-api-key": "backend-key", "x-agent-runs-user": "carol" })).json().data.length).toBe(4);
 
     const refused = await call("get", runPath, { "x-api-key": "dave-key", "x-agent-runs-user": "carol" });
     expect(refused.status).toBe(403);

@@ -44,6 +44,8 @@ describe("failures on the wire", () => {
     expect(res.json()).toEqual({ __error__: { error: "Error", message: "the model fell over" } });
     const client = new Client({ apiUrl: t.url });
     await expect(client.runs.wait(null, "demo", { input: hello, context: { fail: true } })).rejects.toThrow(/^Error: boom$/);
+    const background = (await call("POST", "/runs", { assistant_id: "demo", input: hello, context: { fail: true } })).json();
+    expect((await call("GET", `/threads/${background.thread_id}/runs/${background.run_id}/join`)).json()).toEqual({ __error__: { error: "Error", message: "boom" } });
   });
 
   it("a streamed failure sends an error event, then end with status error", async () => {

@@ -13,7 +13,7 @@ export function systemRoutes(all: () => AnyRoute[]): AnyRoute[] {
       handle: ({ c }) => c.json({ version: VERSION, server: "agent-runs", flags: { assistants: true, crons: false, langsmith: false } }),
     }),
     route({
-      method: "get", path: "/openapi.json", tag: "system", summary: "This document", permission: null,
+      method: "get", path: "/openapi.json", tag: "system", summary: "The OpenAPI 3.1 document of these routes, generated from the route table", permission: null,
       handle: ({ c }) => c.json(openApiDocument(all(), VERSION)),
     }),
   ];
