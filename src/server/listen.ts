@@ -8,10 +8,17 @@ import net from "node:net";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
-export type RequestHandler = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => void;
+/**
+ * The response either server hands the handler. Since @types/node 24.8 the two
+ * writeHead signatures take different header types, so the bare union's
+ * writeHead is not callable; both accept a status and a header object, which is
+ * how this code calls it.
+ */
+export type HttpResponse = (http.ServerResponse | http2.Http2ServerResponse) & {
+  writeHead(statusCode: number, headers?: http.OutgoingHttpHeaders): unknown;
+};
+
+export type RequestHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: HttpResponse) => void;
 
 /**
  * Bounds on a connection's lifetime; 0 turns one off. The defaults (and why)
