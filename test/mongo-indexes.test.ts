@@ -23,8 +23,9 @@ interface Query {
  * for a stated reason; any other query field the index does not serve fails.
  */
 const RESIDUAL: Record<string, string[]> = {
-  // hasMessage: a run has few messages; its (run_id, cat) prefix narrows to them.
-  events_by_run: ["message_id"],
+  // hasMessage: a run has few messages; its (run_id, cat) prefix narrows to them. listEventsOfRuns: each
+  // $or branch is a (run_id, cat, seq) range of the key itself (the fields inside are checked above).
+  events_by_run: ["message_id", "$or"],
   // pageThreadMessages: cat is the partial index's filter (cat: "message"), which every row it holds matches.
   events_thread_messages: ["cat"],
   // listByRun: a run has at most one feedback per user, sorted in memory.
@@ -105,6 +106,7 @@ async function runEveryHintedQuery(): Promise<void> {
   await client.db(database).collection("run_events").insertOne({ _id: `other-${run.runId}` as never, thread_id: run.threadId, seq: 1, run_id: "other", cat: "event", kind: "metadata", data: "{}", created_at: new Date() });
   await labelled("events.append", () => stores.events.append(run.threadId, run.runId, [{ kind: "message", data: { id: "m1", type: "human" } }]));
   await labelled("events.listRunEvents", () => stores.events.listRunEvents(run.runId, 0, 10));
+  await labelled("events.listEventsOfRuns", () => stores.events.listEventsOfRuns([{ runId: run.runId, afterSeq: 0 }, { runId: "other", afterSeq: 3 }], 10));
   await labelled("events.pageMessages after", () => stores.events.pageMessages(run.runId, { limit: 10, afterSeq: 0 }));
   await labelled("events.pageMessages before", () => stores.events.pageMessages(run.runId, { limit: 10, beforeSeq: 100 }));
   await labelled("events.hasMessage", () => stores.events.hasMessage(run.runId, "m1"));

@@ -132,6 +132,16 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(await stores.runs.latestByThread(threadId)).toEqual(runs[1]);
     });
 
+    it("gets many runs at once, leaving out missing ones", async () => {
+      const [a, b] = [newRun(), newRun()];
+      await stores.runs.insert(a);
+      await stores.runs.insert(b);
+      const found = await stores.runs.getMany([b.runId, "missing", a.runId, b.runId]);
+      expect(found.map((r) => r.runId).sort()).toEqual([a.runId, b.runId].sort());
+      expect(found.find((r) => r.runId === a.runId)).toEqual(a);
+      expect(await stores.runs.getMany([])).toEqual([]);
+    });
+
     it("deletes", async () => {
       const run = newRun();
       await stores.runs.insert(run);
@@ -259,6 +269,22 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect((await stores.events.listRunEvents(runId, 0, 1))[0]?.seq).toBe(1);
       expect(await stores.events.hasMessage(runId, "m1")).toBe(true);
       expect(await stores.events.hasMessage(runId, "m2")).toBe(false);
+    });
+
+    it("lists several runs' events in one call, each after its own seq, by run then seq, contiguous under the limit", async () => {
+      const threadId = randomUUID();
+      const [r1, r2, r3] = [randomUUID(), randomUUID(), randomUUID()].sort();
+      const parts = (n: number) => Array.from({ length: n }, (_, i) => ({ kind: "part" as const, mode: "custom" as const, namespace: [], data: { i } }));
+      for (const runId of [r1!, r2!, r3!]) await stores.events.append(threadId, runId, [{ kind: "message", data: { id: `m-${runId}`, type: "human" } }, ...parts(3)]);
+      const seqs = async (runId: string) => (await stores.events.listRunEvents(runId, 0, 10)).map((e) => e.seq);
+      const [s1, s2] = [await seqs(r1!), await seqs(r2!)];
+      const positions = [{ runId: r2!, afterSeq: s2[0]! }, { runId: r1!, afterSeq: 0 }, { runId: "missing", afterSeq: 0 }];
+      const rows = await stores.events.listEventsOfRuns(positions, 100);
+      expect(rows.map((e) => [e.runId, e.seq])).toEqual([...s1.map((q) => [r1, q]), ...s2.slice(1).map((q) => [r2, q])]);
+      expect(rows.every((e) => e.kind === "part")).toBe(true);
+      // Cut by the limit: the first run's rows whole and in order, then the next run's first.
+      expect((await stores.events.listEventsOfRuns(positions, 4)).map((e) => [e.runId, e.seq])).toEqual([...s1.map((q) => [r1, q]), [r2, s2[1]]]);
+      expect(await stores.events.listEventsOfRuns([], 10)).toEqual([]);
     });
 
     it("pages messages as ListRunMessages specifies", async () => {

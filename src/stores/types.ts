@@ -16,6 +16,8 @@ export interface RunStore {
    * content shows in the answer or in how long it takes.
    */
   getOwned(runId: string, userId: string): Promise<RunRecord | null>;
+  /** The runs of these ids that exist (as get: one being deleted is left out), in any order: one query for many. */
+  getMany(runIds: readonly string[]): Promise<RunRecord[]>;
   /**
    * Applies `patch` if the run exists and, when given, its status is one of
    * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`. Returns the updated run, or null when nothing matched. Atomic.
@@ -75,6 +77,12 @@ export interface RunPageQuery {
   statuses: readonly RunStatus[];
   after: RunPosition | null;
   limit: number;
+}
+
+/** Where a reader of a run's events stands: after this seq. */
+export interface EventPosition {
+  runId: string;
+  afterSeq: number;
 }
 
 export interface UserSlot {
@@ -150,6 +158,12 @@ export interface EventStore {
   append(threadId: string, runId: string, events: NewEvent[]): Promise<StoredEvent[]>;
   /** A run's stream events (not messages) with seq > afterSeq, ascending. */
   listRunEvents(runId: string, afterSeq: number, limit: number): Promise<StoredStreamEvent[]>;
+  /**
+   * The stream events of several runs, each after its own seq, in one query (a replica's one
+   * poller for all the runs it tails): ascending by run id, then seq, at most `limit` in all, so
+   * each run's rows are contiguous from its position and a run the limit cut is continued next call.
+   */
+  listEventsOfRuns(positions: readonly EventPosition[], limit: number): Promise<StoredStreamEvent[]>;
   /** One page of a run's messages, ascending by seq (see ListRunMessages). */
   pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage>;
   /** One page of a thread's messages across its runs, by the same rules as pageMessages. */

@@ -34,15 +34,18 @@ describe("readers of one run", () => {
     const runId = await runElsewhere(s, 998);
     const events = s.app.stores.events;
     const listRunEvents = events.listRunEvents.bind(events);
+    const listEventsOfRuns = events.listEventsOfRuns.bind(events);
     let reads = 0;
     events.listRunEvents = (...args) => (reads++, listRunEvents(...args));
+    events.listEventsOfRuns = (...args) => (reads++, listEventsOfRuns(...args));
     try {
       const streams = await Promise.all(Array.from({ length: 50 }, () => collect(s.client.joinRun({ runId }))));
       for (const stream of streams) expect(stream).toHaveLength(1_000);
-      // One per batch; before, every reader read every batch itself: 50 × 2.
+      // One per batch (the replica's poller reads for every tail); before, every reader read every batch itself: 50 × 2.
       expect(reads).toBe(2);
     } finally {
       events.listRunEvents = listRunEvents;
+      events.listEventsOfRuns = listEventsOfRuns;
     }
   });
 });

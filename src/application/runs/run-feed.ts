@@ -1,10 +1,13 @@
-// One reader of a run's events per replica, shared by all the run's tails:
-// without it 2,000 JoinRuns on one run were 2,000 loops each reading every
-// batch from the store. A feed reads a batch only when some tail waits at its
-// head, once for all of them, and keeps the last WINDOW events so each tail
-// slices them at its own position; a tail that fell behind the window (or is
-// ahead of it) reads the store itself. Runs executing here are read from the
-// event cache, which the feed also uses, so they cost no store reads at all.
+// One reader of a run's events per replica, shared by all the run's tails,
+// and one poller per replica for all the feeds: 2,000 JoinRuns on one run
+// were once 2,000 loops each reading every batch, and one loop per run still
+// made the database's load grow with the streams open. The poller reads, in
+// one query, every run some tail waits on at its feed's head, every
+// --poll-min-ms while one of those runs is live, slower while all are queued;
+// with no tail waiting it sends nothing. A feed keeps its run's last WINDOW events so
+// each tail slices them at its own position; a tail that fell behind the
+// window (or is ahead of it) reads the store itself. Runs executing here are
+// read from the event cache, so they cost no store reads at all.
 import type { StoredStreamEvent } from "../../domain/events.js";
 import { TERMINAL_STATUSES } from "../../domain/records.js";
 import { sliceAfter } from "../../domain/seq.js";
@@ -13,6 +16,12 @@ import type { RunsContext } from "./context.js";
 export const TAIL_BATCH = 512;
 /** Two batches: tails a batch apart still share, and a feed's memory stays bounded whatever its readers do. */
 const WINDOW = 2 * TAIL_BATCH;
+/** Rows one poll reads for all its runs; a run the limit cut goes on at the next poll, at once. */
+const POLL_LIMIT = 4 * TAIL_BATCH;
+/** How often feeds that read nothing ask whether their run still writes (one query for all of them). */
+const LIVENESS_MS = 2_000;
+/** A tailed run that wrote this recently is live: its tails get fast polls. */
+const ACTIVE_MS = 5_000;
 
 export class RunFeed {
   /** Every event of the run with base < seq <= head, ascending. */
@@ -25,12 +34,22 @@ export class RunFeed {
   ended = false;
   failure: unknown = null;
   readers = 0;
+  /** When rows last came, and when its run was last checked: a feed quiet for LIVENESS_MS since both is checked (a new one at once). */
+  lastRowsAt = 0;
+  checkedAt = 0;
+  /** What the last check said: the run is running (or unknown yet), so its tails want fast polls. */
+  runActive = true;
+  /** When its run was first seen finished with no `end` read yet: it ends if nothing comes by the next check. */
+  finishedSeenAt: number | null = null;
   private readonly waiting = new Set<() => void>();
-  private demand: (() => void) | null = null;
-  private readonly stopped = new AbortController();
 
-  constructor(private readonly ctx: RunsContext, readonly runId: string, from: number) {
+  constructor(private readonly ctx: RunsContext, readonly runId: string, from: number, private readonly onDemand: () => void) {
     this.base = this.head = from;
+  }
+
+  /** A tail waits at the head: the poller reads this run. */
+  get wanted(): boolean {
+    return this.waiting.size > 0 && !this.ended && this.failure === null;
   }
 
   /** Events after `after`, without waiting: from the window, else the caller's own store read; none at the head. */
@@ -54,57 +73,34 @@ export class RunFeed {
       const timer = setTimeout(done, timeoutMs);
       signal.addEventListener("abort", done, { once: true });
       this.waiting.add(done);
-      this.demand?.();
+      this.onDemand();
     });
   }
 
-  start(): void {
-    this.poll().catch((error: unknown) => {
-      this.failure = error;
-      this.notify();
-    });
-  }
-
-  stop(): void {
-    this.stopped.abort();
-    this.demand?.();
-  }
-
-  /** Reads at the head while a tail waits there; backs off while a run elsewhere writes nothing. */
-  private async poll(): Promise<void> {
-    const { stores, bus, live, cache, options } = this.ctx;
-    let pollMs = options.pollMinMs;
-    while (!this.stopped.signal.aborted && !this.ended) {
-      if (this.waiting.size === 0) {
-        await new Promise<void>((resolve) => (this.demand = resolve));
-        this.demand = null;
-        continue;
-      }
-      const seen = bus.version(this.runId);
-      const rows = cache.after(this.runId, this.head, TAIL_BATCH) ?? (await stores.events.listRunEvents(this.runId, this.head, TAIL_BATCH));
-      if (rows.length > 0) {
-        this.append(rows);
-        pollMs = options.pollMinMs;
-        continue;
-      }
-      const woken = await bus.wait(this.runId, seen, pollMs, this.stopped.signal);
-      if (!woken && !live.has(this.runId) && !cache.has(this.runId)) {
-        pollMs = Math.min(pollMs * 2, options.pollMaxMs);
-        if (await willNeverWrite(this.ctx, this.runId, this.head)) this.ended = true;
-        this.notify();
-      }
-    }
-  }
-
-  private append(rows: StoredStreamEvent[]): void {
-    this.rows.push(...rows);
-    this.head = rows[rows.length - 1]!.seq;
-    if (rows[rows.length - 1]!.kind === "end") this.ended = true;
+  append(rows: StoredStreamEvent[]): void {
+    const fresh = rows.filter((row) => row.seq > this.head);
+    if (fresh.length === 0) return;
+    this.rows.push(...fresh);
+    this.head = fresh[fresh.length - 1]!.seq;
+    this.lastRowsAt = Date.now();
+    this.runActive = true;
+    this.finishedSeenAt = null;
+    if (fresh[fresh.length - 1]!.kind === "end") this.ended = true;
     const cut = this.rows.length - WINDOW;
     if (cut > 0) {
       this.base = this.rows[cut - 1]!.seq;
       this.rows = this.rows.slice(cut);
     }
+    this.notify();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  fail(error: unknown): void {
+    this.failure = error;
     this.notify();
   }
 
@@ -117,9 +113,12 @@ export class RunFeed {
   }
 }
 
-/** The feeds of runs some tail reads, created by the first tail and dropped with the last. */
+/** The feeds of runs some tail reads, created by the first tail and dropped with the last, and their one poller. */
 export class RunFeeds {
   private readonly feeds = new Map<string, RunFeed>();
+  private polling = false;
+  /** Store reads the poller made: for tests and the bench. */
+  polls = 0;
 
   constructor(private readonly ctx: RunsContext) {}
 
@@ -127,9 +126,8 @@ export class RunFeeds {
     let feed = this.feeds.get(runId);
     // A failed feed (the store was down) is replaced, so new tails try again.
     if (!feed || feed.failure) {
-      feed = new RunFeed(this.ctx, runId, from);
+      feed = new RunFeed(this.ctx, runId, from, () => this.kick());
       this.feeds.set(runId, feed);
-      feed.start();
     }
     feed.readers++;
     return feed;
@@ -137,7 +135,6 @@ export class RunFeeds {
 
   release(feed: RunFeed): void {
     if (--feed.readers > 0) return;
-    feed.stop();
     if (this.feeds.get(feed.runId) === feed) this.feeds.delete(feed.runId);
   }
 
@@ -145,16 +142,87 @@ export class RunFeeds {
   get size(): number {
     return this.feeds.size;
   }
+
+  private kick(): void {
+    if (this.polling) return;
+    this.polling = true;
+    void this.pollWhileWanted().finally(() => (this.polling = false));
+  }
+
+  /**
+   * Polls while some tail waits: every --poll-min-ms while a tailed run is
+   * live (running, or wrote within ACTIVE_MS), doubling up to --poll-max-ms
+   * while all are quiet and not running (queued); at once after a poll the
+   * limit cut. So its rate is bounded per replica, whatever the streams open.
+   */
+  private async pollWhileWanted(): Promise<void> {
+    const { pollMinMs, pollMaxMs } = this.ctx.options;
+    let intervalMs = pollMinMs;
+    for (;;) {
+      const wanted = [...this.feeds.values()].filter((feed) => feed.wanted);
+      if (wanted.length === 0) return;
+      const read = await this.pollOnce(wanted);
+      if (read >= POLL_LIMIT) continue;
+      const now = Date.now();
+      const live = wanted.some((feed) => feed.runActive || now - feed.lastRowsAt < ACTIVE_MS);
+      intervalMs = live ? pollMinMs : Math.min(intervalMs * 2, pollMaxMs);
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
+  /** One poll of `wanted`: cached runs from the cache, the others in one store query. How many rows the query read. */
+  private async pollOnce(wanted: RunFeed[]): Promise<number> {
+    const { cache, stores, logger } = this.ctx;
+    const remote: RunFeed[] = [];
+    for (const feed of wanted) {
+      const cached = cache.after(feed.runId, feed.head, TAIL_BATCH);
+      if (cached === null) remote.push(feed);
+      else if (cached.length > 0) feed.append(cached);
+    }
+    if (remote.length === 0) return 0;
+    try {
+      this.polls++;
+      const rows = await stores.events.listEventsOfRuns(remote.map((feed) => ({ runId: feed.runId, afterSeq: feed.head })), POLL_LIMIT);
+      for (const [runId, runRows] of groupByRun(rows)) this.feeds.get(runId)?.append(runRows);
+      await this.checkLiveness(remote);
+      return rows.length;
+    } catch (error) {
+      logger.warn({ err: error }, "reading tailed runs' events failed");
+      for (const feed of remote) feed.fail(error);
+      return 0;
+    }
+  }
+
+  /**
+   * Feeds that read nothing for LIVENESS_MS ask, in one query, whether their
+   * run still writes: a deleted run never will; a finished one whose `end`
+   * never came (it was being written when first seen) ends by the next check.
+   */
+  private async checkLiveness(feeds: RunFeed[]): Promise<void> {
+    const now = Date.now();
+    const due = feeds.filter((feed) => !feed.ended && now - Math.max(feed.lastRowsAt, feed.checkedAt) >= LIVENESS_MS);
+    if (due.length === 0) return;
+    this.polls++;
+    const runs = new Map((await this.ctx.stores.runs.getMany(due.map((feed) => feed.runId))).map((run) => [run.runId, run]));
+    for (const feed of due) {
+      feed.checkedAt = now;
+      const run = runs.get(feed.runId);
+      feed.runActive = run?.status === "running";
+      if (!run) feed.end();
+      else if (!TERMINAL_STATUSES.includes(run.status)) feed.finishedSeenAt = null;
+      // Finished a while ago, or seen finished a check ago, and nothing after the head: its end is behind this tail.
+      else if (now - run.updatedAt.getTime() >= LIVENESS_MS || (feed.finishedSeenAt !== null && now - feed.finishedSeenAt >= LIVENESS_MS)) feed.end();
+      else feed.finishedSeenAt ??= now;
+    }
+  }
 }
 
-/**
- * A deleted run (rollback), or a finished one with nothing after `after`,
- * will never write more: its tails stop instead of waiting forever.
- */
-async function willNeverWrite(ctx: RunsContext, runId: string, after: number): Promise<boolean> {
-  const run = await ctx.stores.runs.get(runId);
-  if (!run) return true;
-  if (!TERMINAL_STATUSES.includes(run.status)) return false;
-  const [later] = await ctx.stores.events.listRunEvents(runId, after, 1);
-  return !later;
+function groupByRun(rows: readonly StoredStreamEvent[]): Map<string, StoredStreamEvent[]> {
+  const byRun = new Map<string, StoredStreamEvent[]>();
+  for (const row of rows) {
+    const list = byRun.get(row.runId);
+    if (list) list.push(row);
+    else byRun.set(row.runId, [row]);
+  }
+  return byRun;
 }

@@ -2,7 +2,7 @@
 // ascending by seq.
 import { isStoredMessage, type MessagePage, type MessagePageQuery, type NewEvent, type StoredEvent, type StoredMessage, type StoredStreamEvent } from "../../domain/events.js";
 import { firstAfter } from "../../domain/seq.js";
-import type { EventStore } from "../types.js";
+import type { EventStore, EventPosition } from "../types.js";
 import { sizeOf } from "./bytes.js";
 
 function pushTo<T>(index: Map<string, T[]>, runId: string, row: T): void {
@@ -64,6 +64,15 @@ export class MemoryEventStore implements EventStore {
     if (!rows) return [];
     const start = firstAfter(rows, afterSeq);
     return rows.slice(start, start + limit);
+  }
+
+  async listEventsOfRuns(positions: readonly EventPosition[], limit: number): Promise<StoredStreamEvent[]> {
+    const out: StoredStreamEvent[] = [];
+    for (const { runId, afterSeq } of [...positions].sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))) {
+      if (out.length >= limit) break;
+      out.push(...(await this.listRunEvents(runId, afterSeq, limit - out.length)));
+    }
+    return out;
   }
 
   async pageMessages(runId: string, query: MessagePageQuery): Promise<MessagePage> {

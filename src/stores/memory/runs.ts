@@ -82,6 +82,15 @@ export class MemoryRunStore implements RunStore {
     return run && !this.deleting.has(runId) ? { ...run } : null;
   }
 
+  async getMany(runIds: readonly string[]): Promise<RunRecord[]> {
+    const found: RunRecord[] = [];
+    for (const runId of new Set(runIds)) {
+      const run = await this.get(runId);
+      if (run) found.push(run);
+    }
+    return found;
+  }
+
   async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
     return run && run.userId === userId && !this.deleting.has(runId) ? { ...run } : null;

@@ -3,7 +3,7 @@
 import type { Collection } from "mongodb";
 import type { MessagePage, MessagePageQuery, NewEvent, StoredEvent, StoredMessage, StoredStreamEvent } from "../../domain/events.js";
 import type { StreamModeName } from "../../domain/records.js";
-import type { EventStore } from "../types.js";
+import type { EventStore, EventPosition } from "../types.js";
 import { isDuplicateKey } from "./guard.js";
 import { INDEXES } from "./indexes.js";
 
@@ -126,6 +126,18 @@ export class MongoEventStore implements EventStore {
     const docs = await this.events
       .find({ run_id: String(runId), cat: "event", seq: { $gt: afterSeq } })
       .sort({ seq: 1 })
+      .limit(limit)
+      .hint(INDEXES.eventsByRun.name)
+      .toArray();
+    return docs.map(fromEventDoc) as StoredStreamEvent[];
+  }
+
+  /** Each position one $or branch on the (run_id, cat, seq) index: a range per run, not one over all. */
+  async listEventsOfRuns(positions: readonly EventPosition[], limit: number): Promise<StoredStreamEvent[]> {
+    if (positions.length === 0) return [];
+    const docs = await this.events
+      .find({ cat: "event", $or: positions.map((p) => ({ run_id: String(p.runId), seq: { $gt: p.afterSeq } })) })
+      .sort({ run_id: 1, seq: 1 })
       .limit(limit)
       .hint(INDEXES.eventsByRun.name)
       .toArray();

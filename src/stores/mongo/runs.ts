@@ -128,6 +128,12 @@ export class MongoRunStore implements RunStore {
     return doc ? fromRunDoc(doc) : null;
   }
 
+  async getMany(runIds: readonly string[]): Promise<RunRecord[]> {
+    if (runIds.length === 0) return [];
+    const docs = await this.runs.find({ _id: { $in: [...new Set(runIds.map(String))] }, ...NOT_DELETING }).toArray();
+    return docs.map(fromRunDoc);
+  }
+
   /** The owner in the filter: another user's document never leaves the database, so it is never parsed. */
   async getOwned(runId: string, userId: string): Promise<RunRecord | null> {
     const doc = await this.runs.findOne({ _id: String(runId), user_id: String(userId), ...NOT_DELETING });
