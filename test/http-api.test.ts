@@ -177,6 +177,7 @@ describe("GET /assistants/{id}/schemas", () => {
     }
     expect(schemas.config_schema).toMatchObject({ type: "object", properties: { style: { type: "string", enum: ["short", "long"], default: "short" } } });
     expect(schemas.context_schema).toEqual(schemas.config_schema);
+    for (const key of ["input_schema", "output_schema", "state_schema"]) expect(schemas[key].description, `${key}: every channel typed`).toBeUndefined();
     // The SDK reads the same answer.
     const { Client } = await import("@langchain/langgraph-sdk");
     expect(await new Client({ apiUrl: t.url }).assistants.getSchemas("zod_notes")).toEqual(schemas);
@@ -185,7 +186,7 @@ describe("GET /assistants/{id}/schemas", () => {
   it("an Annotation state (the demo's MessagesAnnotation): its channel names, values of any type, said so; no config schema", async () => {
     const schemas = (await call("GET", "/assistants/demo/schemas")).json();
     for (const key of ["input_schema", "output_schema", "state_schema"]) {
-      expect(schemas[key], key).toEqual({ type: "object", description: expect.stringMatching(/Annotation.*not known at run time/), properties: { messages: {} } });
+      expect(schemas[key], key).toEqual({ type: "object", description: expect.stringMatching(/cannot derive at run time .*: messages\.$/), properties: { messages: {} } });
     }
     expect(schemas).toMatchObject({ graph_id: "demo", config_schema: null, context_schema: null });
     expect((await call("GET", "/assistants/nope/schemas")).status).toBe(404);
@@ -199,6 +200,18 @@ describe("docs/http-api.md", () => {
     expect(start, "docs/http-api.md has no Routes section").toBeGreaterThanOrEqual(0);
     const table = lines.slice(start).filter((l) => l.startsWith("|")).join("\n");
     expect(table).toBe(routeTable(t.server.app.httpApi.routes));
+  });
+});
+
+describe("GET /assistants/{id}/schemas of a StateSchema state", () => {
+  it("types each field from its Standard JSON Schema (input and state take a reducer's input type); one without is any value, named in the description", async () => {
+    const schemas = (await call("GET", "/assistants/state_schema_counter/schemas")).json();
+    const untyped = expect.stringMatching(/cannot derive at run time .*: label\.$/);
+    expect(schemas.output_schema).toEqual({ type: "object", description: untyped, properties: { count: { type: "number" }, log: { type: "array", items: { type: "string" } }, label: {} } });
+    for (const key of ["input_schema", "state_schema"]) expect(schemas[key], key).toEqual({ type: "object", description: untyped, properties: { count: { type: "number" }, log: { type: "string" }, label: {} } });
+    expect(schemas.config_schema).toBeNull();
+    const run = await call("POST", "/runs/wait", { assistant_id: "state_schema_counter", input: { count: 3 } });
+    expect(run.json()).toEqual({ count: 4, log: ["at 3"] });
   });
 });
 

@@ -5,10 +5,13 @@
 // write), as langgraph-api answers it; context and config are the same schema,
 // since LangGraph.js has one (`new StateGraph(state, { context })`).
 //
-// A state declared with Annotation carries no value types at run time
-// (langgraph-api falls back to parsing the TypeScript source, which this
-// service does not do): its schemas list the channel names with values of any
-// type, and say so in their description. Config and context are null then.
+// What LangGraph cannot type at run time is still named, never left out: a
+// state declared with Annotation carries no value types (langgraph-api falls
+// back to parsing the TypeScript source, which this service does not do), and
+// a StateSchema field is typed only when its schema implements Standard JSON
+// Schema (zod >= 4.2; not this project's zod 3.25 `zod/v4`). Such channels
+// are properties with values of any type, listed in the schema's description.
+// Config and context are null without a zod context schema.
 import { getConfigTypeSchema, getInputTypeSchema, getOutputTypeSchema, getUpdateTypeSchema } from "@langchain/langgraph/zod/schema";
 
 type JsonSchema = Record<string, unknown>;
@@ -26,13 +29,15 @@ interface BuilderChannels {
   _outputDefinition?: Record<string, unknown>;
 }
 
-const UNTYPED = "Channel names of a state declared with Annotation; their value types are not known at run time, so any value is allowed.";
+const UNTYPED = "Channels whose value types LangGraph cannot derive at run time (a state declared with Annotation, or a StateSchema field without Standard JSON Schema); any value is allowed: ";
 
-/** An object schema with one property of any type per channel; null when there are no channels to name. */
-function channelSchema(channels: Record<string, unknown> | undefined): JsonSchema | null {
-  if (!channels) return null;
-  const names = Object.keys(channels).filter((name) => !name.startsWith("__"));
-  return { type: "object", description: UNTYPED, properties: Object.fromEntries(names.map((name) => [name, {}])) };
+/** `schema` with every channel of `channels` among its properties: one LangGraph could not type takes any value, and the description says which. */
+function withEveryChannel(schema: JsonSchema | null, channels: Record<string, unknown> | undefined): JsonSchema | null {
+  if (!channels) return schema;
+  const properties = (schema?.["properties"] ?? {}) as Record<string, unknown>;
+  const untyped = Object.keys(channels).filter((name) => !name.startsWith("__") && !(name in properties));
+  if (schema && untyped.length === 0) return schema;
+  return { ...(schema ?? { type: "object" }), description: `${UNTYPED}${untyped.join(", ")}.`, properties: { ...properties, ...Object.fromEntries(untyped.map((name) => [name, {}])) } };
 }
 
 /** LangGraph's utilities type their argument loosely; a compiled graph is what they read. */
@@ -48,9 +53,9 @@ export function graphSchemas(graph: unknown): GraphSchemas {
   };
   const builder = (graph as { builder?: BuilderChannels }).builder;
   return {
-    input: typedSchemas.input ?? channelSchema(builder?._inputDefinition),
-    output: typedSchemas.output ?? channelSchema(builder?._outputDefinition),
-    state: typedSchemas.state ?? channelSchema(builder?._schemaDefinition),
+    input: withEveryChannel(typedSchemas.input, builder?._inputDefinition),
+    output: withEveryChannel(typedSchemas.output, builder?._outputDefinition),
+    state: withEveryChannel(typedSchemas.state, builder?._schemaDefinition),
     config: typedSchemas.config,
   };
 }
