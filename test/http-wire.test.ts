@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { collect, startTestServer, type TestServer } from "./helpers/server.js";
 
 const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
 const ORIGIN = "http://localhost:5173";
@@ -70,6 +70,19 @@ describe("subgraph events", () => {
     expect(withSub.filter((f) => f.event === "updates").map((f) => Object.keys(f.data))).toEqual([["inner"]]);
     const without = frames((await run(false)).text).filter((f) => f.event.startsWith("updates"));
     expect(without.map((f) => f.event)).toEqual(["updates"]);
+  });
+});
+
+describe("one run for every protocol", () => {
+  it("a run streamed over HTTP is the run GetRun and JoinRun see, event for event; the stream says where it lives", async () => {
+    const res = await call("POST", "/runs/stream", { assistant_id: "demo", input: hello, stream_mode: ["updates"] });
+    const { run_id: runId, thread_id: threadId } = frames(res.text)[0]!.data;
+    expect(res.headers.get("content-location")).toBe(`/threads/${threadId}/runs/${runId}`);
+    expect(res.headers.get("location")).toBe(`/threads/${threadId}/runs/${runId}/stream`);
+    expect((await t.connectJson.getRun({ runId })).run).toMatchObject({ runId, threadId });
+    const joined = await collect(t.connectJson.joinRun({ runId }));
+    const ids = joined.flatMap((r) => (r.payload.case === "event" ? [String(r.payload.value.eventId)] : []));
+    expect(ids).toEqual(frames(res.text).map((f) => f.id));
   });
 });
 
