@@ -32,6 +32,8 @@ import { seedAndList } from "./sections/list.js";
 import { memoryFinished, memoryIdle } from "./sections/memory.js";
 import { mongoSection } from "./sections/mongo.js";
 import { mongoCommandsSection } from "./sections/mongo-commands.js";
+import { mongoLatencySection } from "./sections/mongo-latency.js";
+import { crossReplicaSection } from "./sections/cross-replica.js";
 import { resourcePagesSection } from "./sections/resource-pages.js";
 import { httpApiSection } from "./sections/http-api.js";
 import { profileRun } from "./sections/profile.js";
@@ -72,6 +74,8 @@ async function measure(): Promise<void> {
   await finishedServer.stop();
   if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
   if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
+  if (want("mongo-commands")) await section("MongoDB round trips in series (issue 20, toxiproxy)", async () => void (R.mongoLatency = await mongoLatencySection()));
+  if (want("mongo-commands")) await section("MongoDB cross-replica streams (issue 20)", async () => void (R.crossReplica = await crossReplicaSection()));
   if (want("resource-pages")) await section("ListRuns and SearchThreads page time (issue 17)", async () => void (await resourcePagesSection()));
   // A fresh server and 200+ runs: longer than quick mode's budget allows, so there only when named.
   if (want("webhooks") && (!QUICK || named("webhooks"))) await section("webhook delivery latency (issue 17)", async () => void (await webhooksSection()));

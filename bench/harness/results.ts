@@ -5,6 +5,8 @@ import type { ProfileSummary } from "../profile.js";
 import type { HardeningResults } from "../sections/hardening.js";
 import type { BoundsResults } from "../sections/hardening-client.js";
 import type { CommandsCase } from "../sections/mongo-commands.js";
+import type { LatencyRow } from "../sections/mongo-latency.js";
+import type { CrossReplicaResult } from "../sections/cross-replica.js";
 import type { PageTimes } from "../sections/resource-pages.js";
 import type { StartupCase } from "../sections/startup.js";
 import type { TracingResults } from "../sections/tracing.js";
@@ -179,6 +181,10 @@ export const R = {
   hardeningBounds: null as null | BoundsResults,
   /** Section 10: MongoDB commands per run (sections/mongo-commands.ts). */
   mongoCommands: [] as CommandsCase[],
+  /** Section 10: WaitRun / StreamRun with latency added per database response (sections/mongo-latency.ts). */
+  mongoLatency: [] as LatencyRow[],
+  /** Section 10: cross-replica delivery and queries (sections/cross-replica.ts). */
+  crossReplica: null as null | CrossReplicaResult,
   /** Section 11: ListRuns and SearchThreads page times (sections/resource-pages.ts). */
   resourcePages: [] as PageTimes[],
   /** Section 12: webhook delivery latency (sections/webhooks.ts). */

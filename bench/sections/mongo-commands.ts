@@ -13,6 +13,7 @@ import { median } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
 import { children } from "../harness/processes.js";
 import { R } from "../harness/results.js";
+import { mongoLatencyTable } from "./mongo-latency.js";
 
 export interface CommandsCase {
   label: string;
@@ -165,8 +166,16 @@ export function mongoCommandsReport(): string[] {
   if (!R.mongoCommands.length && !history.length) return [];
   const head = [`## 10. MongoDB commands per run (issue 20)`, ``];
   if (!R.mongoCommands.length) return [...head, ...history];
+  const cross = R.crossReplica;
   return [
     ...head,
+    ...(R.mongoLatency.length ? [`Latency added to every database response by toxiproxy (sequential runs; slope = p50 ms added per ms):`, ``, ...mongoLatencyTable(R.mongoLatency), ``] : []),
+    ...(cross
+      ? [
+          `Cross-replica: B's JoinRun of A's runs, delivery from emit p50 ${cross.delivery.p50.toFixed(1)} ms, p99 ${cross.delivery.p99.toFixed(1)} ms (A's own StreamRun p50 ${cross.local.p50.toFixed(1)}, p99 ${cross.local.p99.toFixed(1)}); B's queries per second: idle ${cross.idleQueriesPerSec.toFixed(1)}, with ${cross.streams} JoinRuns over ${cross.streamRuns} live runs ${cross.queriesPerSecWithStreams.toFixed(1)}.`,
+          ``,
+        ]
+      : []),
     `Counted by the driver's command monitoring (bench/command-log.ts) on mongo-java-server, the service in the bench's process, one run at a time after 3 warm-up runs; "own" is agent-runs' collections, "checkpointer" MongoDBSaver's; "in series" is the most commands of a run none of which overlapped the next, between request and reply. Lease-keeper queries are left out (they are per replica, not per run).`,
     ``,
     ...mongoCommandsTable(R.mongoCommands),

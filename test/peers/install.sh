@@ -32,6 +32,15 @@ fi
 # The strict Kubernetes decoder the helm test builds (k8s.io/api, apimachinery): its modules, fetched once.
 (cd test/peers/k8s-decode && go build -o /dev/null .)
 
+# toxiproxy v2.5.0 (server and cli) for the service-to-MongoDB link faults and the bench's latency slope;
+# in a directory of its own, as its commands are called `server` and `cli`.
+TOXIPROXY_DIR="$HOME/go/toxiproxy-v2.5.0"
+if [ ! -x "$TOXIPROXY_DIR/server" ] || [ ! -x "$TOXIPROXY_DIR/cli" ]; then
+  echo "installing toxiproxy v2.5.0 from the Go module proxy"
+  GOBIN="$TOXIPROXY_DIR" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0
+  GOBIN="$TOXIPROXY_DIR" go install github.com/Shopify/toxiproxy/v2/cmd/cli@v2.5.0
+fi
+
 # The MongoDB-wire test server (mongo-java-server on Java 17 + Maven).
 command -v java >/dev/null || { echo "java is required for the MongoDB test server" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "mvn is required for the MongoDB test server" >&2; exit 1; }
