@@ -4,7 +4,6 @@
 // cancels its run unless on_disconnect is "continue" (cancel is DeerFlow's
 // default, unlike the Platform's continue); messages page by seq and answer `{data, has_more}`
 // (both keys always); an unknown or another user's run is 404, a bad query 422.
-import type { Caller } from "../../auth/caller.js";
 import type { StoredMessage } from "../../domain/events.js";
 import type { FeedbackRecord } from "../../domain/records.js";
 import { parseMessagePage } from "../../service/validate.js";
@@ -64,7 +63,7 @@ export function deerflowRoutes(deps: HttpDeps): AnyRoute[] {
     route({
       method: "get", path: "/api/runs/:run_id/feedback", tag, summary: "DeerFlow: the feedback left on a run", permission: "runs:read", params: runParams, response: z.array(jsonObject),
       async handle({ params, caller, c }) {
-        const { feedback } = await deps.app.feedback.list(params.run_id, (caller as Caller).userId);
+        const { feedback } = await deps.app.feedback.list(params.run_id, caller.userId);
         noCache(c);
         return c.json(feedback.map(feedbackRow));
       },
