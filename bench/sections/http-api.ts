@@ -1,4 +1,4 @@
-// Section 12 (issue 18): agent-runs' own LangGraph-compatible HTTP API with the very client and
+// Section 15 (issue 18): agent-runs' own LangGraph-compatible HTTP API with the very client and
 // requests the anchors get (the load worker's http-wait and http-stream tasks: POST /runs/wait and
 // /runs/stream, stateless, on the one-node echo graph), so a team migrating from the LangGraph servers
 // reads one ratio for the same call. Server CPU per run is beside every throughput: the anchors'
@@ -31,7 +31,7 @@ export function httpApiReport(): string[] {
   const ours = waitCell(HTTP_SERIES, 16);
   if (!ours) return [];
   const lines = [
-    `## 12. The LangGraph HTTP API: agent-runs next to the LangGraph servers (issue 18)`,
+    `## 15. The LangGraph HTTP API: agent-runs next to the LangGraph servers (issue 18)`,
     ``,
     `Same load worker, same requests (POST /runs/wait and /runs/stream, stateless, echo graph), same run. "CPU/run" is the server's CPU time per run (its process group), the figure that stays put when the VM changes speed. Rerun: \`npx tsx bench/run.ts --only http-api,anchors\`.`,
     ``,
