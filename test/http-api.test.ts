@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeTable } from "../src/http/route-table.js";
+import { call as callAt, frames } from "./helpers/http-api.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
@@ -21,23 +22,9 @@ afterAll(async () => {
 });
 
 const hello = { messages: [{ role: "user", content: "hello from deerflow" }] };
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, server = t) => callAt(server.url, method, path, body, headers);
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, server = t) {
-  const res = await fetch(`${server.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
-}
 
-/** SSE frames of a whole response. */
-function frames(text: string): Array<{ event: string; data: any; id?: string }> {
-  return text
-    .split("\n\n")
-    .filter((block) => block.includes("event:"))
-    .map((block) => {
-      const line = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
-      return { event: line("event")!, data: JSON.parse(line("data")!), ...(line("id") !== undefined && { id: line("id")! }) };
-    });
-}
 
 describe("DeerFlow's runs routes", () => {
   it("streams a run on config.configurable.thread_id with DeerFlow's headers, metadata first and end last", async () => {

@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call as callAt, frames, type Frame } from "./helpers/http-api.js";
 import { collect, startTestServer, type TestServer } from "./helpers/server.js";
 
 const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
@@ -18,24 +19,9 @@ beforeAll(async () => {
 afterAll(() => t.stop());
 
 const hello = { messages: [{ role: "user", content: "hello wire" }] };
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callAt(t.url, method, path, body, headers);
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${t.url}${path}`, { method, headers: { "content-type": "application/json", ...headers }, ...(body !== undefined && { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
-}
 
-type Frame = { event: string; data: any; id?: string };
-/** SSE frames of a whole response (comments left out). */
-function frames(text: string): Frame[] {
-  return text
-    .split("\n\n")
-    .filter((block) => block.includes("event:"))
-    .map((block) => {
-      const line = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}:`))?.slice(name.length + 1).trim();
-      return { event: line("event")!, data: JSON.parse(line("data")!), ...(line("id") !== undefined && { id: line("id")! }) };
-    });
-}
 
 describe("failures on the wire", () => {
   it("a failed wait answers {__error__: {error, message}}, which the SDK's runs.wait throws as '<name>: <message>'", async () => {

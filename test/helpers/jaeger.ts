@@ -4,10 +4,10 @@
 // the tracing bench.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTool } from "./tools.js";
+import { freePort } from "./ports.js";
 
 export interface Jaeger {
   /** For OTEL_EXPORTER_OTLP_ENDPOINT (OTLP over HTTP). */
@@ -18,17 +18,6 @@ export interface Jaeger {
   stop(): Promise<void>;
 }
 
-/** A free port on 127.0.0.1, as the kernel picks it (released again at once for the child to bind). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function config(ports: { grpc: number; http: number; query: number; queryGrpc: number }): string {
   return `service:

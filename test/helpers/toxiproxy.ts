@@ -2,9 +2,9 @@
 // can be slowed, cut or starved through toxiproxy's HTTP API, for fault tests and the bench's
 // latency slope.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./ports.js";
 
 export const TOXIPROXY_SERVER = join(homedir(), "go", "toxiproxy-v2.5.0", "server");
 
@@ -25,16 +25,6 @@ export interface Toxiproxy {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${base}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
