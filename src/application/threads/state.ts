@@ -34,7 +34,8 @@ export interface HistoryPage {
 
 export type ThreadStateUseCases = ReturnType<typeof threadStateUseCases>;
 
-export function threadStateUseCases(deps: ThreadStateDeps) {
+/** How the use cases find a thread, its graph, and whether a run holds it. */
+function threadLookups(deps: ThreadStateDeps) {
   const { stores, graphs } = deps;
 
   /**
@@ -60,6 +61,29 @@ export function threadStateUseCases(deps: ThreadStateDeps) {
     return (await stores.runs.listByThread(thread.threadId, ACTIVE_STATUSES, 1)).length > 0;
   }
 
+  return { ownThread, graphOf, busy };
+}
+
+type ThreadLookups = ReturnType<typeof threadLookups>;
+
+/** One page of checkpoints, newest first; the token carries the last checkpoint id returned. */
+async function historyPage(lookups: ThreadLookups, threadId: string, request: HistoryRequest, userId: string): Promise<HistoryPage> {
+  const scope = pageScope("history", userId, [threadId, request.filter, request.before ?? ""]);
+  const position = positionOf(decodePageToken(request.pageToken, scope));
+  await lookups.ownThread(threadId, userId);
+  const graph = await lookups.graphOf(threadId);
+  if (!graph) return { states: [], nextPageToken: "" };
+  const before = position ?? request.before ?? undefined;
+  const query: HistoryQuery = { limit: request.pageSize + 1, filter: request.filter, ...(before !== undefined && { before }) };
+  const found = await listThreadHistory(graph.graph, threadId, query);
+  const states = found.slice(0, request.pageSize);
+  const last = states.at(-1)?.checkpointId;
+  return { states, nextPageToken: found.length > request.pageSize && last ? encodePageToken(last, scope) : "" };
+}
+
+export function threadStateUseCases(deps: ThreadStateDeps) {
+  const lookups = threadLookups(deps);
+  const { ownThread, graphOf, busy } = lookups;
   return {
     /** The latest state, or the state at `checkpointId` (CheckpointNotFoundError when the thread has no such checkpoint). */
     async get(threadId: string, checkpointId: string | null, userId: string): Promise<ThreadStateRecord> {
@@ -86,24 +110,12 @@ export function threadStateUseCases(deps: ThreadStateDeps) {
     },
 
     /** One page of checkpoints, newest first; the token carries the last checkpoint id returned. */
-    async history(threadId: string, request: HistoryRequest, userId: string): Promise<HistoryPage> {
-      const scope = pageScope("history", userId, [threadId, request.filter, request.before ?? ""]);
-      const position = positionOf(decodePageToken(request.pageToken, scope));
-      await ownThread(threadId, userId);
-      const graph = await graphOf(threadId);
-      if (!graph) return { states: [], nextPageToken: "" };
-      const before = position ?? request.before ?? undefined;
-      const query: HistoryQuery = { limit: request.pageSize + 1, filter: request.filter, ...(before !== undefined && { before }) };
-      const found = await listThreadHistory(graph.graph, threadId, query);
-      const states = found.slice(0, request.pageSize);
-      const last = states.at(-1)?.checkpointId;
-      return { states, nextPageToken: found.length > request.pageSize && last ? encodePageToken(last, scope) : "" };
-    },
+    history: (threadId: string, request: HistoryRequest, userId: string): Promise<HistoryPage> => historyPage(lookups, threadId, request, userId),
 
     /** The thread's messages across its runs, paged as ListRunMessages pages a run's. */
     async messages(threadId: string, query: MessagePageQuery, userId: string): Promise<MessagePage> {
       await ownThread(threadId, userId);
-      return stores.events.pageThreadMessages(threadId, query);
+      return deps.stores.events.pageThreadMessages(threadId, query);
     },
   };
 }
