@@ -62,6 +62,26 @@ async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signa
   return { run: finished, values: await core.stateValues(finished) };
 }
 
+/** JoinRun: the caller's run after `lastEventId`, counted against the joiner limits until its stream stops. */
+async function joinRun(ctx: RunsContext, core: RunsCore, joiners: Joiners, heartbeatMs: number, at: { runId: string; lastEventId: number; userId: string }, signal: AbortSignal) {
+  const run = await ownRun(ctx, at.runId, at.userId);
+  // Counted after the owner check: another user's run must not show whether its joiners are full.
+  const leave = joiners.enter(run.runId, at.userId);
+  try {
+    const gap = await core.findGap(run.runId, at.lastEventId);
+    // Counted until the stream stops, or the client leaves (a stream aborted before its first read never starts).
+    signal.addEventListener("abort", leave, { once: true });
+    const stopped = () => {
+      signal.removeEventListener("abort", leave);
+      leave();
+    };
+    return { run, gap, events: core.tail(run.runId, at.lastEventId, heartbeatMs, signal, stopped) };
+  } catch (error) {
+    leave();
+    throw error;
+  }
+}
+
 export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
   const get = (runId: string, userId: string) => ownRun(ctx, runId, userId);
   const joiners = new Joiners(ctx.options.maxJoinersPerRun, ctx.options.maxJoinersPerUser);
@@ -102,24 +122,7 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
     },
 
     /** Re-attaches to the caller's run after `lastEventId`; `gap` says where replay really starts when that event is gone. */
-    async join(runId: string, lastEventId: number, userId: string, signal: AbortSignal) {
-      const run = await get(runId, userId);
-      // Counted after the owner check: another user's run must not show whether its joiners are full.
-      const leave = joiners.enter(run.runId, userId);
-      try {
-        const gap = await core.findGap(run.runId, lastEventId);
-        // Counted until the stream stops, or the client leaves (a stream aborted before its first read never starts).
-        signal.addEventListener("abort", leave, { once: true });
-        const stopped = () => {
-          signal.removeEventListener("abort", leave);
-          leave();
-        };
-        return { run, gap, events: core.tail(run.runId, lastEventId, heartbeatMs, signal, stopped) };
-      } catch (error) {
-        leave();
-        throw error;
-      }
-    },
+    join: (runId: string, lastEventId: number, userId: string, signal: AbortSignal) => joinRun(ctx, core, joiners, heartbeatMs, { runId, lastEventId, userId }, signal),
 
     /** Open JoinRun streams on this replica, of a run or of a user. */
     joiners: (scope: "run" | "user", id: string) => joiners.count(scope, id),
