@@ -30,13 +30,13 @@ const RESIDUAL: Record<string, string[]> = {
   events_thread_messages: ["cat"],
   // listByRun: a run has at most one feedback per user, sorted in memory.
   feedback_run_user: ["created_at"],
-  // SearchThreads: the deleting flag, metadata and statuses filter the rows the user prefix selects, in the order the index keeps them;
-  // $and holds the page position (on created_at, _id: the key itself) and the status alternatives.
-  threads_by_user: ["deleting", "metadata_kv", "$and"],
   // ListRuns: the deleting flag and statuses filter the rows the user (and thread) prefix selects, in the order the
   // index keeps them; $or is the page position's tie-break on created_at and _id, the key itself.
   runs_by_user_created: ["deleting", "status", "$or"],
   runs_by_user_thread_created: ["deleting", "status", "$or"],
+  // SearchThreads: the deleting flag, metadata and statuses filter the rows the user prefix selects, in the order the index keeps them;
+  // $and holds the page position (on created_at, _id: the key itself) and the status alternatives.
+  threads_by_user: ["deleting", "metadata_kv", "$and"],
 };
 
 const database = `indexes_${randomUUID().slice(0, 8)}`;

@@ -12,18 +12,18 @@ import { EventBus } from "./runs/event-bus.js";
 import { EventCache } from "./runs/event-cache.js";
 import { LiveRuns } from "./runs/live-runs.js";
 import { runUseCases, type RunUseCases } from "./runs/use-cases.js";
-import { WebhookDeliverer, type WebhookOptions } from "./webhooks/deliverer.js";
 import { threadUseCases, type ThreadUseCases } from "./threads/use-cases.js";
 import { threadStateUseCases, type ThreadStateUseCases } from "./threads/state.js";
+import { WebhookDeliverer, type WebhookOptions } from "./webhooks/deliverer.js";
 
 export type { RunSpec } from "./runs/create-run.js";
 export type { RunSelector } from "./runs/run-resources.js";
 export type { TailItem } from "./runs/tail.js";
+export type { ThreadCreate, ThreadSearch } from "./threads/use-cases.js";
+export type { HistoryRequest, StateUpdate } from "./threads/state.js";
 export type { WebhookOptions } from "./webhooks/deliverer.js";
 export { webhookUrlProblem } from "./webhooks/addresses.js";
 export { webhookSignature } from "./webhooks/post.js";
-export type { ThreadCreate, ThreadSearch } from "./threads/use-cases.js";
-export type { HistoryRequest, StateUpdate } from "./threads/state.js";
 
 /** The registered graphs, as request decoding needs them: which exist, and their node names. */
 export interface AssistantCatalog {

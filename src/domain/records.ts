@@ -123,4 +123,3 @@ export interface WebhookDelivery {
   lastError: string | null;
   createdAt: Date;
 }
-

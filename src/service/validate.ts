@@ -115,8 +115,8 @@ export function parseRunCreate(run: RunCreate, graphs: AssistantCatalog, webhook
       streamSubgraphs: run.streamSubgraphs,
       onDisconnect: ON_DISCONNECT.name(run.onDisconnect),
       ...(run.timeoutSeconds !== undefined && { timeoutSeconds: run.timeoutSeconds }),
-      ...parseWebhook(run.webhook, webhooks),
       ...(run.durability !== Durability.UNSPECIFIED && { durability: DURABILITIES.name(run.durability) }),
+      ...parseWebhook(run.webhook, webhooks),
     },
   };
 }

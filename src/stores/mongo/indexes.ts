@@ -16,8 +16,8 @@ export const INDEXES = {
   // Partial: only message rows are in it (a run's stream events, the bulk of the log, cost it no write).
   eventsThreadMessages: { name: "events_thread_messages", key: { thread_id: 1, seq: 1 }, partialFilterExpression: { cat: "message" } },
   feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
-  webhooksDue: { name: "webhooks_due", key: { status: 1, due_at: 1 } },
   threadsByUser: { name: "threads_by_user", key: { user_id: 1, created_at: -1, _id: -1 } },
+  webhooksDue: { name: "webhooks_due", key: { status: 1, due_at: 1 } },
 } as const;
 
 export async function createIndexes(db: Db): Promise<void> {
@@ -36,7 +36,7 @@ export async function createIndexes(db: Db): Promise<void> {
     partialFilterExpression: INDEXES.eventsThreadMessages.partialFilterExpression,
   });
   await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
-  await db.collection("webhook_deliveries").createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
   await db.collection("threads").createIndex(INDEXES.threadsByUser.key, { name: INDEXES.threadsByUser.name });
+  await db.collection("webhook_deliveries").createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
 }
 
