@@ -8,7 +8,6 @@
 // runc, cgroupfs); the base and the build's layers are cached, so a second
 // run takes seconds.
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createClient } from "@connectrpc/connect";
@@ -16,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunsService, StreamMode } from "../gen/agentruns/v1/runs_pb.js";
 import { grpcJsClient, serverStream, unary } from "./helpers/grpc-js.js";
 import { transports, userInput } from "./helpers/server.js";
+import { freePort } from "./helpers/ports.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const PODMAN = `${REPO}test/container/podman.sh`;
@@ -31,16 +31,6 @@ async function podman(args: string[], timeout = 60_000) {
     const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
     throw new Error(`podman ${args.join(" ")} failed:\n${stdout.slice(-20_000)}\n${stderr.slice(-20_000)}`, { cause: error });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function logs(): Promise<string> {

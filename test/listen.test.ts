@@ -4,7 +4,7 @@ import http2 from "node:http2";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listen, type Listening, type RequestHandler } from "../src/server/listen.js";
-import { getText } from "./helpers/http1.js";
+import { getText, h2Get } from "./helpers/http1.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
@@ -56,15 +56,7 @@ describe("listen: one port for h2c and HTTP/1.1", () => {
   it("serves an HTTP/2 client", async () => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
-      const body = await new Promise<string>((resolve, reject) => {
-        const req = session.request({ ":path": "/" });
-        let text = "";
-        req.setEncoding("utf8");
-        req.on("data", (chunk: string) => (text += chunk));
-        req.on("end", () => resolve(text));
-        req.on("error", reject);
-        req.end();
-      });
+      const body = await h2Get(session, "/");
       expect(body).toBe("hello over 2.0");
     } finally {
       session.close();

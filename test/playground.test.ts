@@ -12,10 +12,9 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../src/app.js";
-import { defaultConfig } from "../src/config.js";
-import { listen, type Listening } from "../src/server/listen.js";
+import { listen } from "../src/server/listen.js";
 import { NOT_BUILT, staticFiles } from "../src/server/static.js";
+import { servePage, type PageServer } from "./helpers/page-server.js";
 import { expectStrictlyIncreasing } from "./helpers/events.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -23,8 +22,7 @@ const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(REPO, "test-results", "playground.png");
 
 let outDir: string;
-let app: App;
-let listening: Listening;
+let server: PageServer | undefined;
 let url: string;
 let browser: Browser | undefined;
 
@@ -37,29 +35,20 @@ beforeAll(async () => {
     logLevel: "warn",
     build: { outDir, emptyOutDir: true },
   });
-  app = await createApp(defaultConfig({ host: "127.0.0.1", port: 0, logLevel: "silent", drainMs: 200 }));
-  const serveStatic = staticFiles(outDir);
-  listening = await listen((req, res) => {
-    if (!serveStatic(req, res)) app.handler(req, res);
-  }, "127.0.0.1", 0);
-  url = `http://127.0.0.1:${listening.port}`;
+  server = await servePage(outDir);
+  url = server.url;
 });
 
 afterAll(async () => {
   await browser?.close();
-  if (listening) {
-    const closed = listening.close();
-    await app.close();
-    listening.destroy();
-    await closed;
-  }
+  await server?.close();
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 /** A raw HTTP/1.1 request: the path goes out exactly as written (no URL normalization). */
 function raw(method: string, path: string): Promise<{ status: number; type: string; body: string }> {
   return new Promise((done, fail) => {
-    const req = http.request({ host: "127.0.0.1", port: listening.port, method, path }, (res) => {
+    const req = http.request({ host: "127.0.0.1", port: server!.listening.port, method, path }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
@@ -101,20 +90,20 @@ describe("staticFiles", () => {
 
   it("says how to build the playground when its directory is missing", async () => {
     const handler = staticFiles(join(outDir, "missing"));
-    const server = await listen((req, res) => {
+    const bare = await listen((req, res) => {
       if (!handler(req, res)) {
         res.writeHead(418);
         res.end();
       }
     }, "127.0.0.1", 0);
     try {
-      const res = await fetch(`http://127.0.0.1:${server.port}/playground/`);
+      const res = await fetch(`http://127.0.0.1:${bare.port}/playground/`);
       expect(res.status).toBe(404);
       expect(await res.text()).toContain(NOT_BUILT);
-      expect((await fetch(`http://127.0.0.1:${server.port}/elsewhere`)).status).toBe(418);
+      expect((await fetch(`http://127.0.0.1:${bare.port}/elsewhere`)).status).toBe(418);
     } finally {
-      const closed = server.close();
-      server.destroy();
+      const closed = bare.close();
+      bare.destroy();
       await closed;
     }
   });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { StreamMode } from "../gen/agentruns/v1/runs_pb.js";
 import { listen, type Listening, type ListenOptions, type RequestHandler } from "../src/server/listen.js";
 import { collect, startTestServer, userInput } from "./helpers/server.js";
-import { getText } from "./helpers/http1.js";
+import { getText, h2Get } from "./helpers/http1.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0. */
@@ -83,18 +83,6 @@ function sessionClosed(session: http2.ClientHttp2Session): Promise<void> {
       clearTimeout(safety);
       resolve();
     });
-  });
-}
-
-function h2Get(session: http2.ClientHttp2Session, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ":path": path });
-    let text = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (text += chunk));
-    req.on("end", () => resolve(text));
-    req.on("error", reject);
-    req.end();
   });
 }
 

@@ -11,18 +11,14 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../src/app.js";
-import { defaultConfig } from "../src/config.js";
-import { listen, type Listening } from "../src/server/listen.js";
-import { staticFiles } from "../src/server/static.js";
+import { servePage, type PageServer } from "./helpers/page-server.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const PAGE = fileURLToPath(new URL("./fixtures/use-stream", import.meta.url));
 const ANSWER = "The text has 3 words.";
 
 let outDir: string;
-let app: App;
-let listening: Listening;
+let server: PageServer | undefined;
 let url: string;
 let browser: Browser;
 
@@ -30,23 +26,14 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run test/peers/chromium.sh to install Chromium`);
   outDir = await mkdtemp(join(tmpdir(), "agent-runs-use-stream-"));
   await build({ root: PAGE, base: "/playground/", logLevel: "error", configFile: false, build: { outDir, emptyOutDir: true, target: "es2022" } });
-  app = await createApp(defaultConfig({ host: "127.0.0.1", port: 0, logLevel: "silent", drainMs: 200 }));
-  const page = staticFiles(outDir);
-  listening = await listen((req, res) => {
-    if (!page(req, res)) app.handler(req, res);
-  }, "127.0.0.1", 0);
-  url = `http://127.0.0.1:${listening.port}`;
+  server = await servePage(outDir);
+  url = server.url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (listening) {
-    const closed = listening.close();
-    await app.close();
-    listening.destroy();
-    await closed;
-  }
+  await server?.close();
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,6 @@
 // the same one-node graph; their POST /runs/wait and /runs/stream series join sections 1 and 3.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readFileSync } from "node:fs";
-import net from "node:net";
 import { join, relative } from "node:path";
 import { fmt, fmtRatio, ratio, sleep, type LoopResult, type StreamTimingResult } from "../lib.js";
 import { BENCH, CONCURRENCY, log, QUICK, REPS, ROOT, S, SCRATCH, SKIP_ANCHORS } from "../harness/config.js";
@@ -11,21 +10,11 @@ import { describeLoop, quiet, section } from "../harness/measure.js";
 import { children, groupCpuSeconds, stopChild } from "../harness/processes.js";
 import { cellsOf, R, timingOf, waitCell, type Sample } from "../harness/results.js";
 import type { Worker } from "../harness/worker.js";
+import { freePort } from "../../test/helpers/ports.js";
 
 type Kind = "js" | "py";
 type Anchor = { child: ChildProcess; url: string; logFile: string };
 const binOf = (kind: Kind) => join(BENCH, "anchors", kind, kind === "js" ? "node_modules/.bin/langgraphjs" : ".venv/bin/langgraph");
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
 
 async function untilReady(kind: Kind, child: ChildProcess, url: string, logFile: string): Promise<void> {
   const deadline = Date.now() + 120_000;

@@ -14,12 +14,12 @@
 // cannot make prestart rebuild inside the clock.
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { median, sleep } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
 import { children, stopChild } from "../harness/processes.js";
 import { R } from "../harness/results.js";
+import { freePort } from "../../test/helpers/ports.js";
 
 export interface StartupCase {
   name: string;
@@ -38,16 +38,6 @@ const CASES: Array<{ name: string; command: string; argv: (port: number) => stri
   { name: "npm run dev (tsx, Vite)", command: "npm run dev -- …", argv: (port) => ["npm", "run", "dev", "--silent", "--", ...SERVICE_FLAGS, "--port", String(port)] },
   { name: "node --import tsx src/main.ts", command: "node --import tsx src/main.ts …", argv: (port) => [process.execPath, ...NODE_FLAGS, "--import", "tsx", "src/main.ts", ...SERVICE_FLAGS, "--port", String(port)] },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function answered(port: number): Promise<boolean> {
   try {
