@@ -6,10 +6,11 @@
 // only make sense for LangSmith or cron scheduling).
 import { create } from "@bufbuild/protobuf";
 import type { Validator } from "@bufbuild/protovalidate";
-import { Durability, MultitaskStrategy, OnDisconnect, RunCreateSchema, StreamMode, type RunCreate } from "../../gen/agentruns/v1/runs_pb.js";
+import { Durability, MultitaskStrategy, RunCreateSchema, StreamMode, type RunCreate } from "../../gen/agentruns/v1/runs_pb.js";
 import type { Application, RunSpec } from "../application/index.js";
 import type { JsonObject } from "../domain/records.js";
 import { checkContract } from "../service/contract.js";
+import { DURABILITIES, ON_DISCONNECT, STRATEGIES } from "../service/enums.js";
 import { parseRunCreate } from "../service/validate.js";
 import { unprocessable } from "./errors.js";
 import { jsonObject, parseWith, z } from "./validation.js";
@@ -64,11 +65,10 @@ const nodeList = (value: "*" | string[] | null | undefined) => (value == null ? 
 
 function durability(body: RunCreateBody): Durability {
   const name = body.durability ?? (body.checkpoint_during == null ? null : body.checkpoint_during ? "async" : "exit");
-  return name === null ? Durability.UNSPECIFIED : { sync: Durability.SYNC, async: Durability.ASYNC, exit: Durability.EXIT }[name];
+  return name === null ? Durability.UNSPECIFIED : DURABILITIES.proto(name);
 }
 
 function toRunCreate(body: RunCreateBody, threadId: string | null, defaults: RunDefaults): RunCreate {
-  const strategies = { reject: MultitaskStrategy.REJECT, interrupt: MultitaskStrategy.INTERRUPT, rollback: MultitaskStrategy.ROLLBACK, enqueue: MultitaskStrategy.ENQUEUE };
   const onDisconnect = body.on_disconnect ?? defaults.onDisconnect;
   return create(RunCreateSchema, {
     assistantId: body.assistant_id,
@@ -79,8 +79,8 @@ function toRunCreate(body: RunCreateBody, threadId: string | null, defaults: Run
     ...(body.context != null && { context: body.context as JsonObject }),
     ...(body.metadata != null && { metadata: body.metadata as JsonObject }),
     streamMode: streamModes(body.stream_mode),
-    multitaskStrategy: body.multitask_strategy ? strategies[body.multitask_strategy] : MultitaskStrategy.UNSPECIFIED,
-    onDisconnect: onDisconnect === "cancel" ? OnDisconnect.CANCEL : OnDisconnect.CONTINUE,
+    multitaskStrategy: body.multitask_strategy ? STRATEGIES.proto(body.multitask_strategy) : MultitaskStrategy.UNSPECIFIED,
+    onDisconnect: ON_DISCONNECT.proto(onDisconnect),
     interruptBefore: nodeList(body.interrupt_before),
     interruptAfter: nodeList(body.interrupt_after),
     checkpointId: body.checkpoint_id ?? body.checkpoint?.checkpoint_id ?? "",

@@ -2,7 +2,7 @@
 // The playground: start a run and watch its events, page its messages, leave
 // feedback, browse the caller's threads and runs (browse.ts). Plain DOM code
 // over the Connect protocol (JSON) to this origin.
-import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";

@@ -9,6 +9,7 @@ import { RunNotFoundError } from "../../domain/errors.js";
 import type { TailItem } from "../../application/index.js";
 import { runLocation, type HttpDeps } from "../deps.js";
 import { unprocessable } from "../errors.js";
+import { offsetWindow } from "../offset-page.js";
 import { route, type AnyRoute } from "../router.js";
 import { sseResponse } from "../sse.js";
 import { queryBool, resourceId, z } from "../validation.js";
@@ -27,16 +28,12 @@ async function runOf(deps: HttpDeps, p: { thread_id: string; run_id: string }, c
   return run;
 }
 
-/** LangGraph pages by offset; the store by position: walk pages of 200 up to offset + limit. */
-async function listRuns(deps: HttpDeps, threadId: string, statuses: RunRecord["status"][], limit: number, offset: number, userId: string): Promise<RunRecord[]> {
-  const out: RunRecord[] = [];
-  let pageToken = "";
-  do {
-    const page = await deps.app.runs.list({ threadId, statuses, pageSize: 200, pageToken }, userId);
-    out.push(...page.runs);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "" && out.length < offset + limit);
-  return out.slice(offset, offset + limit);
+/** A thread's runs, newest first, LangGraph's limit/offset window of them. */
+function listRuns(deps: HttpDeps, threadId: string, statuses: RunRecord["status"][], limit: number, offset: number, userId: string): Promise<RunRecord[]> {
+  return offsetWindow(limit, offset, async (pageSize, pageToken) => {
+    const page = await deps.app.runs.list({ threadId, statuses, pageSize, pageToken }, userId);
+    return { rows: page.runs, nextPageToken: page.nextPageToken };
+  });
 }
 
 /** A run's events after `lastEventId`, keeping only `modes` (metadata, error and end always pass); cancels the run if the client leaves early and asked for that. */

@@ -4,6 +4,7 @@
 import type { Caller } from "../../auth/caller.js";
 import type { ThreadRecord, ThreadStatus } from "../../domain/records.js";
 import type { HttpDeps } from "../deps.js";
+import { offsetWindow } from "../offset-page.js";
 import { route, type AnyRoute } from "../router.js";
 import { jsonObject, resourceId, z } from "../validation.js";
 import { threadJson } from "../wire.js";
@@ -33,17 +34,13 @@ async function withValues(deps: HttpDeps, thread: ThreadRecord, caller: Caller) 
   return threadJson(thread, state.checkpointId === null ? null : state.values);
 }
 
-/** LangGraph pages by offset; the store by position: walk pages of 200 up to offset + limit. */
-async function search(deps: HttpDeps, body: z.output<typeof searchBody>, userId: string): Promise<ThreadRecord[]> {
-  const out: ThreadRecord[] = [];
-  let pageToken = "";
+/** The caller's threads, newest first, LangGraph's limit/offset window of them. */
+function search(deps: HttpDeps, body: z.output<typeof searchBody>, userId: string): Promise<ThreadRecord[]> {
   const statuses: ThreadStatus[] = body.status ? [body.status] : [];
-  do {
-    const page = await deps.app.threads.search({ metadata: (body.metadata ?? {}) as never, statuses, pageSize: 200, pageToken }, userId);
-    out.push(...page.threads);
-    pageToken = page.nextPageToken;
-  } while (pageToken !== "" && out.length < body.offset + body.limit);
-  return out.slice(body.offset, body.offset + body.limit);
+  return offsetWindow(body.limit, body.offset, async (pageSize, pageToken) => {
+    const page = await deps.app.threads.search({ metadata: (body.metadata ?? {}) as never, statuses, pageSize, pageToken }, userId);
+    return { rows: page.threads, nextPageToken: page.nextPageToken };
+  });
 }
 
 export function threadRoutes(deps: HttpDeps): AnyRoute[] {
