@@ -5,22 +5,21 @@
 // auth: a header must never be silently ignored). The call then belongs to
 // that user for every read, write and isolation rule; permissions stay the
 // credential's, and the credential's own user is kept for the logs.
-import { Code, ConnectError } from "@connectrpc/connect";
-import type { Caller } from "./caller.js";
+import type { Caller, Refusal } from "./caller.js";
 
 export const ACT_AS_HEADER = "x-agent-runs-user";
 const MAX_USER_ID_LENGTH = 128;
 
 /** The caller a request acts as: `caller` itself without the header, else the named user with `caller`'s permissions. */
-export function actingCaller(caller: Caller, headers: Headers): Caller {
+export function actingCaller(caller: Caller, headers: Headers): { caller: Caller } | { refusal: Refusal } {
   const userId = headers.get(ACT_AS_HEADER);
-  if (userId === null) return caller;
+  if (userId === null) return { caller };
   if (!caller.permissions.has("users:act_as")) {
-    throw new ConnectError(`permission "users:act_as" is required to send ${ACT_AS_HEADER}`, Code.PermissionDenied);
+    return { refusal: { kind: "permission_denied", message: `permission "users:act_as" is required to send ${ACT_AS_HEADER}` } };
   }
   const problem = userIdProblem(userId);
-  if (problem) throw new ConnectError(`${ACT_AS_HEADER}: ${problem}`, Code.InvalidArgument);
-  return { userId, permissions: caller.permissions, actingUserId: caller.userId };
+  if (problem) return { refusal: { kind: "invalid_argument", message: `${ACT_AS_HEADER}: ${problem}` } };
+  return { caller: { userId, permissions: caller.permissions, actingUserId: caller.userId } };
 }
 
 function userIdProblem(userId: string): string | null {

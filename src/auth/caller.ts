@@ -26,6 +26,16 @@ export interface Caller {
   actingUserId?: string;
 }
 
+/**
+ * Why a request was refused before any handler ran, as each transport maps it
+ * (gRPC codes; HTTP 401, 403 and 422): unauthenticated is "who are you?",
+ * permission_denied "not you", invalid_argument a malformed act-as header.
+ */
+export interface Refusal {
+  kind: "unauthenticated" | "permission_denied" | "invalid_argument";
+  message: string;
+}
+
 /** Resolves the caller from request headers; null means no credentials were given. */
 export type Authenticator = (headers: Headers) => Promise<Caller | null>;
 

@@ -4,8 +4,8 @@
 // generated from, so the document cannot drift from what is served.
 import type { Context, Hono } from "hono";
 import type { Logger } from "pino";
-import { actingCaller } from "../auth/act-as.js";
-import type { Authenticator, Caller, Permission } from "../auth/caller.js";
+import { authorize } from "../auth/authorize.js";
+import type { Authenticator, Caller, Permission, Refusal } from "../auth/caller.js";
 import { HttpError, httpFailure } from "./errors.js";
 import { jsonBody, parseWith, queryOf, type z } from "./validation.js";
 
@@ -50,26 +50,19 @@ export interface RouterDeps {
   logger: Logger;
 }
 
-/** LangGraph's x-api-key is one more way to send the same credential as `authorization: Bearer`. */
-function credentials(headers: Headers): Headers {
-  const key = headers.get("x-api-key");
-  if (key === null || headers.has("authorization")) return headers;
-  const out = new Headers(headers);
-  out.set("authorization", `Bearer ${key}`);
-  return out;
-}
-
-async function callerFor(deps: RouterDeps, permission: Permission, headers: Headers): Promise<Caller> {
-  const caller = await deps.authenticate(credentials(headers));
-  if (!caller) throw new HttpError(401, "missing credentials: send authorization: Bearer <key> or x-api-key");
-  if (!caller.permissions.has(permission)) throw new HttpError(403, `permission "${permission}" is required`);
-  return actingCaller(caller, headers);
-}
-
 const NO_CALLER: Caller = { userId: "", permissions: new Set() };
+const STATUS_OF_REFUSAL: Record<Refusal["kind"], number> = { unauthenticated: 401, permission_denied: 403, invalid_argument: 422 };
+
+/** The route's caller (src/auth/authorize.ts), or the refusal as its HTTP status; x-api-key is a credential here as in LangGraph. */
+async function callerFor(deps: RouterDeps, spec: AnyRoute, headers: Headers): Promise<Caller> {
+  const name = `${spec.method.toUpperCase()} ${spec.path}`;
+  const verdict = await authorize(deps.authenticate, { headers, access: spec.permission ?? "public", name, apiKeyHeader: true });
+  if ("refusal" in verdict) throw new HttpError(STATUS_OF_REFUSAL[verdict.refusal.kind], verdict.refusal.message);
+  return verdict.caller ?? NO_CALLER;
+}
 
 async function inputOf(deps: RouterDeps, spec: AnyRoute, c: Context): Promise<RouteInput<unknown, unknown, unknown>> {
-  const caller = spec.permission === null ? NO_CALLER : await callerFor(deps, spec.permission, c.req.raw.headers);
+  const caller = await callerFor(deps, spec, c.req.raw.headers);
   const params = spec.params ? parseWith(spec.params, c.req.param(), "path") : {};
   const query = spec.query ? parseWith(spec.query, queryOf(c.req.url), "query") : {};
   const body = spec.body ? parseWith(spec.body, await jsonBody(c.req.raw)) : undefined;

@@ -2,26 +2,29 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { METHOD_ACCESS, methodKey, type Access } from "../auth/access.js";
-import { actingCaller } from "../auth/act-as.js";
-import { callerKey, type Authenticator } from "../auth/caller.js";
+import { authorize } from "../auth/authorize.js";
+import { callerKey, type Authenticator, type Refusal } from "../auth/caller.js";
 import { toRpcError } from "../service/errors.js";
 
+const CODE_OF_REFUSAL: Record<Refusal["kind"], Code> = {
+  unauthenticated: Code.Unauthenticated,
+  permission_denied: Code.PermissionDenied,
+  invalid_argument: Code.InvalidArgument,
+};
+
 /**
- * Checks every call against the access table before any handler runs: public
- * methods pass without looking at credentials; others need a caller holding
- * the method's permission; a method missing from the table is refused. A
- * caller may act for another user by header when granted users:act_as.
+ * Checks every call against the access table before any handler runs
+ * (src/auth/authorize.ts): public methods pass without looking at
+ * credentials; others need a caller holding the method's permission; a
+ * method missing from the table is refused. A caller may act for another
+ * user by header when granted users:act_as.
  */
 export function authInterceptor(authenticate: Authenticator, access: ReadonlyMap<string, Access> = METHOD_ACCESS): Interceptor {
   return (next) => async (req) => {
-    const key = methodKey(req.service.typeName, req.method.name);
-    const needed = access.get(key);
-    if (needed === undefined) throw new ConnectError(`${key} has no access rule; refusing it`, Code.PermissionDenied);
-    if (needed === "public") return next(req);
-    const caller = await authenticate(req.header);
-    if (!caller) throw new ConnectError("missing credentials", Code.Unauthenticated);
-    if (!caller.permissions.has(needed)) throw new ConnectError(`permission "${needed}" is required`, Code.PermissionDenied);
-    req.contextValues.set(callerKey, actingCaller(caller, req.header));
+    const name = methodKey(req.service.typeName, req.method.name);
+    const verdict = await authorize(authenticate, { headers: req.header, access: access.get(name), name });
+    if ("refusal" in verdict) throw new ConnectError(verdict.refusal.message, CODE_OF_REFUSAL[verdict.refusal.kind]);
+    if (verdict.caller) req.contextValues.set(callerKey, verdict.caller);
     return next(req);
   };
 }
