@@ -121,10 +121,11 @@ describe("streamGraph", () => {
     registry.register("compiled", compiled);
     const registered = registry.get("compiled")!;
     expect(registered.graph).toBe(compiled);
-    expect(registered.graph.checkpointer).toBe(saver);
     expect([...registered.nodeNames]).toEqual(["burst"]);
     const threadId = randomUUID();
     await streamGraph(registered.graph, { count: 2 }, { configurable: { thread_id: threadId }, streamMode: ["values"] }, () => {});
     expect((await registered.graph.getState({ configurable: { thread_id: threadId } })).values).toEqual({ count: 2, seen: "count 2" });
+    // Stored by the service's checkpointer (the graph holds it through run-bases.ts's noting wrapper).
+    expect((await saver.getTuple({ configurable: { thread_id: threadId } }))?.checkpoint.channel_values).toMatchObject({ count: 2 });
   });
 });

@@ -9,6 +9,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { demoGraph } from "./demo-graph.js";
 import { graphSchemas, type GraphSchemas } from "./graph-schemas.js";
 import type { StreamableGraph } from "./graph-stream.js";
+import { RunBases } from "./run-bases.js";
 
 /** The part of a compiled LangGraph graph the runtime uses. */
 export interface RunnableGraph extends StreamableGraph {
@@ -32,7 +33,13 @@ export interface RegisteredGraph {
 export class GraphRegistry {
   private readonly graphs = new Map<string, RegisteredGraph>();
 
-  constructor(private readonly checkpointer: BaseCheckpointSaver) {}
+  /** Each run's rollback base, noted from LangGraph's own load of the thread (run-bases.ts). */
+  readonly bases = new RunBases();
+  private readonly checkpointer: BaseCheckpointSaver;
+
+  constructor(checkpointer: BaseCheckpointSaver) {
+    this.checkpointer = this.bases.noting(checkpointer);
+  }
 
   register(assistantId: string, graphOrBuilder: unknown): void {
     const graph = attach(graphOrBuilder, this.checkpointer, assistantId);

@@ -8,15 +8,17 @@ import { graphCall, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
 import { toJson } from "../../runtime/json.js";
 import { inputMessages, updateMessages } from "../../runtime/messages.js";
+import type { RunBase } from "../../runtime/run-bases.js";
 import type { RunsContext } from "./context.js";
 import { EventWriter } from "./event-writer.js";
 import type { LiveRun } from "./live-runs.js";
+import { RollbackBase } from "./rollback-base.js";
 
 export interface RunOutcome {
   status: RunStatus;
   error: RunError | null;
-  /** The thread's checkpoint before the run: where a rollback returns to. */
-  baseCheckpointId: string | null;
+  /** The thread's checkpoint before the run: where a rollback returns to (rollback-base.ts). */
+  baseCheckpointId: RunBase;
   writer: EventWriter;
   /**
    * How the run leaves its thread, known from its stream (no state read):
@@ -44,16 +46,14 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
     },
     (rows) => ctx.cache.add(run.runId, rows),
   );
-  let baseCheckpointId: string | null = null;
+  const base = new RollbackBase(ctx, run);
   // The time limit counts from here, when the run starts executing (not while it was queued).
   const limitSeconds = run.kwargs.timeoutSeconds ?? ctx.options.runTimeoutSeconds;
   const limit = setTimeout(() => abort.abort(new RunTimedOutError(limitSeconds)), limitSeconds * 1000);
   try {
     const registered = ctx.graphs.get(run.assistantId);
     if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
-    // The checkpointer's latest tuple is enough to roll back to (getState would also plan tasks).
-    const before = await ctx.checkpointer.getTuple({ configurable: { thread_id: run.threadId, checkpoint_ns: "" } });
-    baseCheckpointId = (before?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null;
+    await base.beforeRun();
     for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
     const call = graphCall(run, abort.signal, callbacks);
     let stopped = false;
@@ -69,15 +69,15 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
       if (call.wanted.has(mode as never)) writer.add({ kind: "part", mode: mode as never, namespace, data: toJson(data) });
     });
     const values = lastValues === undefined ? null : toJson(lastValues);
-    return { status: "success", error: null, baseCheckpointId, writer, threadStatus: stopped ? "interrupted" : "idle", values: isJsonObject(values) ? values : null };
+    return { status: "success", error: null, baseCheckpointId: await base.take(), writer, threadStatus: stopped ? "interrupted" : "idle", values: isJsonObject(values) ? values : null };
   } catch (thrown) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
     if (reason instanceof RunCancelledError) {
-      return { status: "interrupted", error: null, baseCheckpointId, writer, threadStatus: reason.action === "rollback" ? null : "idle" };
+      return { status: "interrupted", error: null, baseCheckpointId: await base.take(), writer, threadStatus: reason.action === "rollback" ? null : "idle" };
     }
     const error = describeFailure(reason);
     writer.add({ kind: "error", data: error });
-    return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId, writer, threadStatus: "error" };
+    return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId: await base.take(), writer, threadStatus: "error" };
   } finally {
     clearTimeout(limit);
   }

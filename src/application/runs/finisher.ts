@@ -3,6 +3,7 @@
 // and feedback. Rides out database outages within the retry budget.
 import type { NewEvent } from "../../domain/events.js";
 import type { CancelActionName, RunError, RunRecord, RunStatus } from "../../domain/records.js";
+import type { RunBase } from "../../runtime/run-bases.js";
 import { retryUnavailable } from "../../stores/retry.js";
 import type { RunsContext } from "./context.js";
 import type { EventWriter } from "./event-writer.js";
@@ -28,7 +29,7 @@ export class Finisher {
     writer: EventWriter,
     ended: { status: RunStatus; error: RunError | null },
     cancelAction: CancelActionName | null,
-    baseCheckpointId: string | null,
+    base: RunBase,
     release: () => Promise<void>,
   ): Promise<RunRecord | null> {
     const { stores } = this.ctx;
@@ -41,7 +42,7 @@ export class Finisher {
     }
     const patch = { status: ended.status, error: ended.error, updatedAt: new Date(), ownerId: null, leaseUntil: null };
     const finished = await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"]));
-    if (cancelAction === "rollback") await this.rollbackState(run, baseCheckpointId);
+    if (cancelAction === "rollback") await this.rollbackState(run, base);
     const recorded = finished ? this.retry(run.runId, () => this.record(finished, cancelAction ?? "interrupt", rest)) : Promise.resolve();
     await Promise.all([recorded, release()]);
     return finished;
@@ -67,14 +68,15 @@ export class Finisher {
   }
 
   /** Puts the thread back to where it was before the run. */
-  private async rollbackState(run: RunRecord, baseCheckpointId: string | null): Promise<void> {
+  private async rollbackState(run: RunRecord, base: RunBase): Promise<void> {
     const registered = this.ctx.graphs.get(run.assistantId);
-    if (!registered) return;
-    if (baseCheckpointId === null) {
+    // LangGraph never loaded the thread: the run wrote nothing to undo.
+    if (!registered || !base.read) return;
+    if (base.checkpointId === null) {
       await this.ctx.checkpointer.deleteThread(run.threadId);
       return;
     }
     // An empty update forked from the base checkpoint becomes the thread's latest state.
-    await registered.graph.updateState({ configurable: { thread_id: run.threadId, checkpoint_id: baseCheckpointId } }, undefined);
+    await registered.graph.updateState({ configurable: { thread_id: run.threadId, checkpoint_id: base.checkpointId } }, undefined);
   }
 }
