@@ -122,6 +122,25 @@ describe("route details the route table promises", () => {
     expect((await call("GET", `/threads/${thread.thread_id}/runs/${again.run_id}`)).json().status).toBe("interrupted");
     expect((await call("DELETE", path)).status).toBe(204);
   });
+
+  it("every run route answers 404 for a run on another thread than the path's, like a missing one, and changes nothing", async () => {
+    const { thread_id: mine } = (await call("POST", "/threads", {})).json();
+    const { thread_id: other } = (await call("POST", "/threads", {})).json();
+    const slow = (await call("POST", `/threads/${mine}/runs`, { assistant_id: "demo", input: hello, context: { delay_ms: 20_000 } })).json();
+    const waited = await call("POST", `/threads/${other}/runs/wait`, { assistant_id: "demo", input: hello });
+    const ended = waited.headers.get("content-location")!.split("/").at(-1)!;
+    for (const [runId, thread] of [[slow.run_id, other], [ended, mine], [randomUUID(), mine]] as const) {
+      const path = `/threads/${thread}/runs/${runId}`;
+      for (const [method, suffix] of [["GET", ""], ["GET", "/join"], ["GET", "/stream"], ["POST", "/cancel"], ["POST", "/cancel?wait=1"], ["DELETE", ""]] as const) {
+        const res = await call(method, `${path}${suffix}`);
+        expect(res.status, `${method} ${suffix} of ${runId}`).toBe(404);
+        expect(res.json().detail, `${method} ${suffix}`).toContain(runId);
+      }
+    }
+    expect((await call("GET", `/threads/${mine}/runs/${slow.run_id}`)).json().status).toMatch(/^(pending|running)$/);
+    expect((await call("GET", `/threads/${other}/runs/${ended}`)).status).toBe(200);
+    expect((await call("POST", `/threads/${mine}/runs/${slow.run_id}/cancel?wait=1`)).status).toBe(204);
+  });
 });
 
 describe("credentials", () => {

@@ -8,6 +8,7 @@ import type { RunPosition } from "../../stores/types.js";
 import { decodePageToken, encodePageToken, pageScope } from "../page-token.js";
 import type { RunsContext } from "./context.js";
 import type { RunsCore } from "./core.js";
+import { ownRun, runIdOf, type RunRef } from "./own-run.js";
 
 export const DEFAULT_RUN_PAGE_SIZE = 50;
 /** How many active runs a bulk cancel by thread reads per store query. */
@@ -64,8 +65,11 @@ async function listRuns(ctx: RunsContext, query: RunListQuery, userId: string): 
  * (a database outage, a crash) leaves nothing visible, and a repeat or the
  * lease keeper's sweep finishes it.
  */
-async function deleteRun(ctx: RunsContext, runId: string, userId: string): Promise<void> {
+async function deleteRun(ctx: RunsContext, ref: RunRef, userId: string): Promise<void> {
   const { runs } = ctx.stores;
+  const runId = runIdOf(ref);
+  // Named on a thread, the run is read first: one on another thread must not be marked (hidden) before it is refused.
+  if (typeof ref !== "string") await ownRun(ctx, ref, userId);
   let marked = await runs.markDeleting(runId, userId);
   if (!marked) {
     const run = await runs.getOwned(runId, userId);
@@ -129,7 +133,7 @@ export function runResources(ctx: RunsContext, core: RunsCore) {
     /** One page of the caller's runs, newest first. */
     list: (query: RunListQuery, userId: string) => listRuns(ctx, query, userId),
     /** Deletes the caller's ended run with its events, messages and feedback. */
-    delete: (runId: string, userId: string) => deleteRun(ctx, runId, userId),
+    delete: (run: RunRef, userId: string) => deleteRun(ctx, run, userId),
     /** Cancels the caller's selected active runs; returns those it cancelled. */
     cancelMany: (selector: RunSelector, action: CancelActionName, userId: string, signal: AbortSignal) => cancelRuns(ctx, core, selector, action, userId, signal),
   };

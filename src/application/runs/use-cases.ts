@@ -2,13 +2,14 @@
 // scoped to the caller (another user's run is indistinguishable from none),
 // and a stream or wait whose client goes away cancels its run when the run
 // asked for that.
-import { RunNotActiveError, RunNotFoundError, RunRolledBackError } from "../../domain/errors.js";
+import { RunNotActiveError, RunRolledBackError } from "../../domain/errors.js";
 import type { MessagePage, MessagePageQuery } from "../../domain/events.js";
 import type { CancelActionName, JsonObject, RunRecord } from "../../domain/records.js";
 import type { RunsContext } from "./context.js";
 import type { RunsCore } from "./core.js";
 import type { RunSpec } from "./create-run.js";
 import { Joiners } from "./joiners.js";
+import { ownRun, type RunRef } from "./own-run.js";
 import { runResources } from "./run-resources.js";
 import type { TailItem } from "./tail.js";
 
@@ -23,13 +24,6 @@ export interface WaitOutcome {
 }
 
 export type RunUseCases = ReturnType<typeof runUseCases>;
-
-/** The caller's run, or RunNotFoundError; the store checks the owner before it reads the run, so another user's costs what a missing one does. */
-async function ownRun(ctx: RunsContext, runId: string, userId: string): Promise<RunRecord> {
-  const run = await ctx.stores.runs.getOwned(runId, userId);
-  if (!run) throw new RunNotFoundError(runId);
-  return run;
-}
 
 /** on_disconnect=cancel: the client is gone, so is the run (best effort: it may have just ended). */
 async function cancelAbandoned(ctx: RunsContext, core: RunsCore, runId: string): Promise<void> {
@@ -49,13 +43,13 @@ function follow(ctx: RunsContext, core: RunsCore, heartbeatMs: number, run: RunR
   return core.tail(run.runId, afterSeq, heartbeatMs, signal, onStopped);
 }
 
-/** Waits for a run to end and reads the thread's values; a waiter that leaves cancels the run if asked to. */
-async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signal: AbortSignal): Promise<WaitOutcome> {
+/** Waits for a run to end and reads the thread's values; a waiter that leaves cancels the run if `cancelIfLeft`. */
+async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signal: AbortSignal, cancelIfLeft: boolean): Promise<WaitOutcome> {
   let finished: RunRecord | null;
   try {
     finished = await core.waitForEnd(run.runId, signal);
   } catch (error) {
-    if (signal.aborted && run.kwargs.onDisconnect === "cancel") await cancelAbandoned(ctx, core, run.runId);
+    if (signal.aborted && cancelIfLeft) await cancelAbandoned(ctx, core, run.runId);
     throw error;
   }
   if (!finished) throw new RunRolledBackError(run.runId);
@@ -63,8 +57,8 @@ async function outcomeOf(ctx: RunsContext, core: RunsCore, run: RunRecord, signa
 }
 
 /** JoinRun: the caller's run after `lastEventId`, counted against the joiner limits until its stream stops. */
-async function joinRun(ctx: RunsContext, core: RunsCore, joiners: Joiners, heartbeatMs: number, at: { runId: string; lastEventId: number; userId: string }, signal: AbortSignal) {
-  const run = await ownRun(ctx, at.runId, at.userId);
+async function joinRun(ctx: RunsContext, core: RunsCore, joiners: Joiners, heartbeatMs: number, at: { run: RunRef; lastEventId: number; userId: string }, signal: AbortSignal) {
+  const run = await ownRun(ctx, at.run, at.userId);
   // Counted after the owner check: another user's run must not show whether its joiners are full.
   const leave = joiners.enter(run.runId, at.userId);
   try {
@@ -83,7 +77,7 @@ async function joinRun(ctx: RunsContext, core: RunsCore, joiners: Joiners, heart
 }
 
 export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: number) {
-  const get = (runId: string, userId: string) => ownRun(ctx, runId, userId);
+  const get = (run: RunRef, userId: string) => ownRun(ctx, run, userId);
   const joiners = new Joiners(ctx.options.maxJoinersPerRun, ctx.options.maxJoinersPerUser);
   return {
     ...runResources(ctx, core),
@@ -97,32 +91,30 @@ export function runUseCases(ctx: RunsContext, core: RunsCore, heartbeatMs: numbe
     /** Creates a run in the background: nothing follows it, so nothing cancels it when a client leaves. */
     create: (spec: RunSpec, userId: string): Promise<RunRecord> => core.create(spec, userId),
 
-    /** Waits for the caller's existing run to end; leaving early never cancels it (it is someone else's wait). */
-    async await(runId: string, userId: string, signal: AbortSignal): Promise<WaitOutcome> {
-      const run = await get(runId, userId);
-      const finished = await core.waitForEnd(run.runId, signal);
-      if (!finished) throw new RunRolledBackError(run.runId);
-      return { run: finished, values: await core.stateValues(finished) };
+    /** Finds the caller's existing run; `outcome` settles when it ends. Leaving early never cancels it (it is someone else's wait). */
+    async await(ref: RunRef, userId: string, signal: AbortSignal): Promise<{ run: RunRecord; outcome: Promise<WaitOutcome> }> {
+      const run = await get(ref, userId);
+      return { run, outcome: outcomeOf(ctx, core, run, signal, false) };
     },
 
     /** Creates a run; `outcome` settles when it ends, with the thread's state values. */
     async wait(spec: RunSpec, userId: string, signal: AbortSignal): Promise<{ run: RunRecord; outcome: Promise<WaitOutcome> }> {
       const run = await core.create(spec, userId);
-      return { run, outcome: outcomeOf(ctx, core, run, signal) };
+      return { run, outcome: outcomeOf(ctx, core, run, signal, run.kwargs.onDisconnect === "cancel") };
     },
 
     get,
 
     /** Cancels the caller's active run; an interrupted run is answered as is, so retries are safe. */
-    async cancel(runId: string, action: CancelActionName, wait: boolean, userId: string, signal: AbortSignal): Promise<{ before: RunRecord; after: RunRecord | null }> {
-      const run = await get(runId, userId);
+    async cancel(ref: RunRef, action: CancelActionName, wait: boolean, userId: string, signal: AbortSignal): Promise<{ before: RunRecord; after: RunRecord | null }> {
+      const run = await get(ref, userId);
       if (run.status === "interrupted") return { before: run, after: run };
       if (run.status !== "pending" && run.status !== "running") throw new RunNotActiveError(run.runId, run.status);
       return { before: run, after: await core.cancel(run, action, wait, signal) };
     },
 
     /** Re-attaches to the caller's run after `lastEventId`; `gap` says where replay really starts when that event is gone. */
-    join: (runId: string, lastEventId: number, userId: string, signal: AbortSignal) => joinRun(ctx, core, joiners, heartbeatMs, { runId, lastEventId, userId }, signal),
+    join: (run: RunRef, lastEventId: number, userId: string, signal: AbortSignal) => joinRun(ctx, core, joiners, heartbeatMs, { run, lastEventId, userId }, signal),
 
     /** Open JoinRun streams on this replica, of a run or of a user. */
     joiners: (scope: "run" | "user", id: string) => joiners.count(scope, id),

@@ -3,9 +3,7 @@
 // caller's: a run of another user, or of another thread than the path's, is
 // 404 like a missing one.
 import type { Context } from "hono";
-import type { Caller } from "../../auth/caller.js";
 import type { RunRecord } from "../../domain/records.js";
-import { RunNotFoundError } from "../../domain/errors.js";
 import type { TailItem } from "../../application/index.js";
 import { runLocation, type HttpDeps } from "../deps.js";
 import { unprocessable } from "../errors.js";
@@ -22,11 +20,8 @@ const threadParams = z.strictObject({ thread_id: resourceId });
 const runParams = z.strictObject({ thread_id: resourceId, run_id: z.string().min(1).max(128) });
 const MAX_OFFSET = 10_000;
 
-async function runOf(deps: HttpDeps, p: { thread_id: string; run_id: string }, caller: Caller): Promise<RunRecord> {
-  const run = await deps.app.runs.get(p.run_id, caller.userId);
-  if (run.threadId !== p.thread_id) throw new RunNotFoundError(p.run_id);
-  return run;
-}
+/** The path's run: the use cases read it once, answering 404 for a run on another thread as for a missing one. */
+const onThread = (p: { thread_id: string; run_id: string }) => ({ runId: p.run_id, threadId: p.thread_id });
 
 /** A thread's runs, newest first, LangGraph's limit/offset window of them. */
 function listRuns(deps: HttpDeps, threadId: string, statuses: RunRecord["status"][], limit: number, offset: number, userId: string): Promise<RunRecord[]> {
@@ -109,37 +104,34 @@ export function runManageRoutes(deps: HttpDeps): AnyRoute[] {
     }),
     route({
       method: "get", path: "/threads/:thread_id/runs/:run_id", tag, summary: "Get a run", permission: "runs:read", params: runParams, response: runSchema,
-      handle: async ({ params, caller, c }) => c.json(runJson(await runOf(deps, params, caller))),
+      handle: async ({ params, caller, c }) => c.json(runJson(await deps.app.runs.get(onThread(params), caller.userId))),
     }),
     route({
       method: "delete", path: "/threads/:thread_id/runs/:run_id", tag, summary: "Delete a run that ended, with its events, messages and feedback", permission: "runs:delete", params: runParams, produces: "none",
       async handle({ params, caller, c }) {
-        await runOf(deps, params, caller);
-        await deps.app.runs.delete(params.run_id, caller.userId);
+        await deps.app.runs.delete(onThread(params), caller.userId);
         return c.body(null, 204);
       },
     }),
     route({
       method: "post", path: "/threads/:thread_id/runs/:run_id/cancel", tag, summary: "Cancel a run (202; with wait=1, 204 once it stopped)", permission: "runs:cancel", params: runParams, query: cancelQuery, produces: "none",
       async handle({ params, query, caller, signal, c }) {
-        await runOf(deps, params, caller);
-        await deps.app.runs.cancel(params.run_id, query.action, query.wait ?? false, caller.userId, signal);
+        await deps.app.runs.cancel(onThread(params), query.action, query.wait ?? false, caller.userId, signal);
         return c.body(null, query.wait ? 204 : 202);
       },
     }),
     route({
       method: "get", path: "/threads/:thread_id/runs/:run_id/join", tag, summary: "Wait for a run to end; the thread's values", permission: "runs:read", params: runParams,
       async handle({ params, caller, signal, c }) {
-        await runOf(deps, params, caller);
-        return waitBody(c, deps.app.runs.await(params.run_id, caller.userId, signal));
+        const { outcome } = await deps.app.runs.await(onThread(params), caller.userId, signal);
+        return waitBody(c, outcome);
       },
     }),
     route({
       method: "get", path: "/threads/:thread_id/runs/:run_id/stream", tag, summary: "Stream a run's events again (SSE), after Last-Event-ID", permission: "runs:read", params: runParams, query: streamQuery, produces: "sse",
       async handle({ params, query, caller, signal, c }) {
-        await runOf(deps, params, caller);
         const after = lastEventId(c);
-        const { run, events } = await deps.app.runs.join(params.run_id, after, caller.userId, signal);
+        const { run, events } = await deps.app.runs.join(onThread(params), after, caller.userId, signal);
         const modes = query.stream_mode === undefined ? null : new Set([query.stream_mode].flat());
         const cancel = query.cancel_on_disconnect ? () => deps.app.runs.cancel(run.runId, "interrupt", false, caller.userId, new AbortController().signal) : null;
         return sseResponse(c, filtered(events, modes, cancel, signal), { runId: run.runId, location: runLocation(run), ...(deps.eventsSent && { eventsSent: deps.eventsSent }) });

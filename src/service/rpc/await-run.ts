@@ -6,7 +6,7 @@ import { setRunHeaders, type ServiceDeps } from "../deps.js";
 
 export function awaitRun(deps: ServiceDeps): ServiceImpl<typeof RunsService>["awaitRun"] {
   return async (req, ctx) => {
-    const finished = await deps.app.runs.await(req.runId, callerOf(ctx).userId, ctx.signal);
+    const finished = await (await deps.app.runs.await(req.runId, callerOf(ctx).userId, ctx.signal)).outcome;
     setRunHeaders(ctx, finished.run);
     return { run: runToProto(finished.run), values: finished.values, error: finished.run.error ?? undefined };
   };
