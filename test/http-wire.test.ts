@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call as callAt, frames, type Frame } from "./helpers/http-api.js";
+import { call as callAt, frames } from "./helpers/http-api.js";
 import { collect, startTestServer, type TestServer } from "./helpers/server.js";
 
 const GRAPHS = fileURLToPath(new URL("./fixtures/http-graphs/langgraph.json", import.meta.url));
