@@ -224,6 +224,51 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(await stores.threads.acquire(threadId, "late")).toBe(true);
     });
 
+    it("says at release whether an acquire was refused while a run held it, until a look on the free thread clears it", async () => {
+      const threadId = randomUUID();
+      await stores.threads.ensure(threadId, "u1");
+      // Nothing refused: no look needed after the run.
+      expect(await stores.threads.acquire(threadId, "first")).toBe(true);
+      expect(await stores.threads.release(threadId, "first")).toBe(false);
+      // Refused while held: the holder's release says a run may be queued, and so does the next holder's.
+      expect(await stores.threads.acquire(threadId, "holder")).toBe(true);
+      expect(await stores.threads.acquire(threadId, "queued")).toBe(false);
+      expect(await stores.threads.release(threadId, "holder")).toBe(true);
+      expect(await stores.threads.acquire(threadId, "queued")).toBe(true);
+      // A look while the thread is held clears nothing: it is the holder's release that must say so.
+      await stores.threads.clearQueued(threadId);
+      expect(await stores.threads.release(threadId, "queued")).toBe(true);
+      // Asked again (a retry of a release that landed), it answers the same.
+      expect(await stores.threads.release(threadId, "queued")).toBe(true);
+      await stores.threads.clearQueued(threadId);
+      expect(await stores.threads.acquire(threadId, "after")).toBe(true);
+      expect(await stores.threads.release(threadId, "after")).toBe(false);
+    });
+
+    it("never refuses an acquire racing the holder's release without that release saying so (no run left queued unseen)", async () => {
+      const threadId = randomUUID();
+      await stores.threads.ensure(threadId, "u1");
+      for (let round = 0; round < 40; round++) {
+        expect(await stores.threads.acquire(threadId, `holder${round}`)).toBe(true);
+        const [saysQueued, acquired] = await Promise.all([stores.threads.release(threadId, `holder${round}`), stores.threads.acquire(threadId, `queued${round}`)]);
+        // Refused means refused while the holder held it, so its release must have seen the mark.
+        if (!acquired) expect(saysQueued).toBe(true);
+        if (acquired) await stores.threads.release(threadId, `queued${round}`);
+        await stores.threads.clearQueued(threadId);
+      }
+    });
+
+    it("marks racing refused acquires for the holder, whichever of them wins", async () => {
+      const threadId = randomUUID();
+      await stores.threads.ensure(threadId, "u1");
+      const wins = await Promise.all(Array.from({ length: 10 }, (_, i) => stores.threads.acquire(threadId, `run${i}`)));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await stores.threads.release(threadId, `run${wins.indexOf(true)}`)).toBe(true);
+      // A thread being deleted is never acquired, and refusing it does not spin.
+      expect(await stores.threads.markDeleting(threadId, "u1")).toBe(true);
+      expect(await stores.threads.acquire(threadId, "late")).toBe(false);
+    });
+
     it("claims (ensure and acquire at once) only the caller's free thread, one of racing claims winning", async () => {
       const threadId = randomUUID();
       const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => stores.threads.claim(threadId, "u1", `run${i}`)));

@@ -125,7 +125,11 @@ export interface ThreadStore {
    * most `limit`. Threads being deleted are never listed.
    */
   page(query: ThreadPageQuery): Promise<ThreadRecord[]>;
-  /** Makes `runId` the thread's active run (the thread busy) if it has none and is not being deleted. Atomic. */
+  /**
+   * Makes `runId` the thread's active run (the thread busy) if it has none and is not being deleted. Atomic.
+   * Refused because another run holds it, it notes that a run may be queued behind that one, before
+   * answering false, so that the holder's release says so (never after the holder has released).
+   */
   acquire(threadId: string, runId: string): Promise<boolean>;
   /**
    * ensure and acquire in one atomic step (one round trip on MongoDB): creates the thread for
@@ -134,8 +138,16 @@ export interface ThreadStore {
    * NOT_FOUND from busy by it); `acquired` whether `runId` now holds it.
    */
   claim(threadId: string, userId: string, runId: string): Promise<{ thread: ThreadRecord; acquired: boolean }>;
-  /** Clears the active run if it is `runId`, leaving the thread in `status` (unchanged from before the run when not given). */
-  release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<void>;
+  /**
+   * Clears the active run if it is `runId`, leaving the thread in `status` (unchanged from before the run when not given).
+   * True when a run may be queued behind it (an acquire was refused since the last clearQueued): the caller looks. Atomic.
+   */
+  release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<boolean>;
+  /**
+   * Forgets that runs may be queued (a look found none pending), but only while the thread is free:
+   * a refused acquire of a held thread is its holder's to see at release.
+   */
+  clearQueued(threadId: string): Promise<void>;
 }
 
 /** Where a page of threads starts: after this thread in SearchThreads' order. */

@@ -19,6 +19,8 @@ interface StoredThread {
   /** How the last run left it; busy comes from activeRunId. */
   settled: SettledThreadStatus;
   activeRunId: string | null;
+  /** An acquire was refused while a run held it: runs may be queued (see ThreadStore.release). */
+  queued: boolean;
   createdAt: Date;
   updatedAt: Date;
   deleting: boolean;
@@ -85,6 +87,7 @@ export class MemoryThreadStore implements ThreadStore {
       entries: new Set(metadataEntries(metadata)),
       settled: "idle",
       activeRunId: null,
+      queued: false,
       createdAt: now,
       updatedAt: now,
       deleting: false,
@@ -184,18 +187,25 @@ export class MemoryThreadStore implements ThreadStore {
 
   async acquire(threadId: string, runId: string): Promise<boolean> {
     const thread = this.threads.get(threadId);
+    if (thread && thread.activeRunId !== null && thread.activeRunId !== runId) thread.queued = true;
     if (!thread || thread.deleting || thread.activeRunId !== null) return thread?.activeRunId === runId;
     thread.activeRunId = runId;
     thread.updatedAt = new Date();
     return true;
   }
 
-  async release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<void> {
+  async release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<boolean> {
     const thread = this.threads.get(threadId);
     if (thread?.activeRunId === runId) {
       thread.activeRunId = null;
       if (status) thread.settled = status;
       thread.updatedAt = new Date();
     }
+    return thread?.queued ?? false;
+  }
+
+  async clearQueued(threadId: string): Promise<void> {
+    const thread = this.threads.get(threadId);
+    if (thread?.activeRunId === null) thread.queued = false;
   }
 }

@@ -20,12 +20,16 @@ export interface ThreadDoc {
   metadata_kv?: string[];
   /** How the last run left it; busy is active_run_id set. */
   status?: SettledThreadStatus;
+  /** An acquire was refused while a run held it: runs may be queued (see ThreadStore.release). */
+  queued?: boolean;
   deleting?: true;
 }
 
 /** Racing UpdateThreads each retry their compare-and-set; this many rounds is far beyond any real contention. */
 const MERGE_ATTEMPTS = 50;
 const NOT_DELETING = { $ne: true } as const;
+/** An acquire refused, then finding the thread free, tries again: more rounds than real contention needs. */
+const ACQUIRE_ATTEMPTS = 5;
 
 /** The documents in `status`, busy being derived from active_run_id. */
 function statusFilter(status: ThreadStatus): Filter<ThreadDoc> {
@@ -162,16 +166,38 @@ export class MongoThreadStore implements ThreadStore {
     return { thread: fromThreadDoc(doc), acquired: false };
   }
 
+  /**
+   * One update when the thread is free. Refused, the thread is marked queued; if the mark finds it
+   * free by then (its holder released in between, seeing no mark), the acquire is tried again.
+   */
   async acquire(threadId: string, runId: string): Promise<boolean> {
-    const res = await this.threads.updateOne(
-      { _id: threadId, active_run_id: null, deleting: NOT_DELETING },
-      { $set: { active_run_id: runId, updated_at: new Date() } },
-    );
-    return res.modifiedCount === 1;
+    for (let attempt = 0; attempt < ACQUIRE_ATTEMPTS; attempt++) {
+      const res = await this.threads.updateOne(
+        { _id: threadId, active_run_id: null, deleting: NOT_DELETING },
+        { $set: { active_run_id: runId, updated_at: new Date() } },
+      );
+      if (res.modifiedCount === 1) return true;
+      const marked = await this.threads.findOneAndUpdate({ _id: threadId }, { $set: { queued: true } }, { returnDocument: "after" });
+      if (!marked || marked.deleting || marked.active_run_id === runId) return false;
+      if (marked.active_run_id !== null) return false;
+    }
+    // Freed and taken again between each try: the run stays pending for the lease keeper's sweep.
+    return false;
   }
 
-  async release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<void> {
-    await this.threads.updateOne({ _id: threadId, active_run_id: runId }, { $set: { active_run_id: null, updated_at: new Date(), ...(status && { status }) } });
+  /** One findAndModify that answers with the mark as the release found it (read again if this call released nothing: a retry of one that did). */
+  async release(threadId: string, runId: string, status?: SettledThreadStatus): Promise<boolean> {
+    const before = await this.threads.findOneAndUpdate(
+      { _id: threadId, active_run_id: runId },
+      { $set: { active_run_id: null, updated_at: new Date(), ...(status && { status }) } },
+      { returnDocument: "before", projection: { queued: 1 } },
+    );
+    if (before) return before.queued === true;
+    return (await this.threads.findOne({ _id: threadId }, { projection: { queued: 1 } }))?.queued === true;
+  }
+
+  async clearQueued(threadId: string): Promise<void> {
+    await this.threads.updateOne({ _id: threadId, active_run_id: null, queued: true }, { $set: { queued: false } });
   }
 }
 
