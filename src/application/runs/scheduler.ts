@@ -23,13 +23,19 @@ export class Scheduler {
     private readonly finisher: Finisher,
   ) {}
 
-  /** Starts the thread's oldest pending run if the thread is free. */
-  async scheduleNext(threadId: string, seed?: RunEventsSeed): Promise<void> {
+  /**
+   * Starts the thread's oldest pending run if the thread is free. `afterRelease`: the look of a run
+   * whose release said runs may be queued; finding none pending, it clears that mark.
+   */
+  async scheduleNext(threadId: string, seed?: RunEventsSeed, afterRelease = false): Promise<void> {
     const { stores } = this.ctx;
     for (;;) {
       // Only the oldest: reading the whole queue would make every start cost its length.
       const [next] = await stores.runs.listByThread(threadId, ["pending"], 1);
-      if (!next) return;
+      if (!next) {
+        if (afterRelease) await stores.threads.clearQueued(threadId);
+        return;
+      }
       if (!(await stores.threads.acquire(threadId, next.runId))) return;
       if (await this.startClaimed(next, seed)) return;
     }
@@ -78,8 +84,10 @@ export class Scheduler {
     // How the run leaves its thread, stored by the release that frees it (no write of its own).
     let threadStatus: SettledThreadStatus | undefined = "error";
     let released = false;
+    // Whether runs may be queued behind this one, as its release says: only then is the next looked for.
+    let queued = false;
     const release = async () => {
-      await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId, threadStatus));
+      queued = await this.finisher.retry(run.runId, () => stores.threads.release(run.threadId, run.runId, threadStatus));
       released = true;
     };
     try {
@@ -102,7 +110,7 @@ export class Scheduler {
         // Waiters answer now: looking for the thread's next run is no part of this run.
         started.settle();
       }
-      await this.finisher.retry(run.runId, () => this.scheduleNext(run.threadId));
+      if (queued) await this.finisher.retry(run.runId, () => this.scheduleNext(run.threadId, undefined, true));
     }
   }
 }
