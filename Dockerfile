@@ -3,10 +3,11 @@
 #   docker build -t agent-runs .            (or podman build --format docker: OCI images drop HEALTHCHECK)
 #   docker run -p 8080:8080 agent-runs [FLAGS]
 #
-# Three stages: `build` compiles src/ and gen/ with tsc and the playground with
-# Vite (every dependency), `deps` installs the production dependencies alone
-# (`npm ci --omit=dev`), and the final image holds those plus dist/ and runs
-# as a non-root user. Settings come from flags after the image name or from
+# Three stages: `build` type-checks src/ and gen/ with tsc, bundles them with
+# esbuild and builds the playground with Vite (every dependency), `deps`
+# installs the production dependencies alone (`npm ci --omit=dev`: LangChain
+# for graph files, the MongoDB driver the bundle leaves out), and the final
+# image holds those plus dist/ and runs as a non-root user. Settings come from flags after the image name or from
 # their environment variables (README's configuration table).
 #
 # NODE_IMAGE is the base of every stage: the official Node 24 image by
@@ -20,7 +21,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false --loglevel=error
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/build.mjs scripts/
+COPY scripts/build.mjs scripts/bundle.mjs scripts/freshness.mjs scripts/
 COPY gen gen
 COPY src src
 RUN node scripts/build.mjs dist

@@ -3,7 +3,8 @@
 // beside it, `npm ci --omit=dev` there (no tsx, no TypeScript, no Vite), then
 // `node dist/src/main.js`: it answers WaitRun over Connect JSON, serves the
 // playground from dist/playground, loads a TypeScript graph file without a
-// loader (Node 24 strips types itself), and exits 0 on SIGTERM. Loopback only.
+// loader (Node 24 strips types itself) and hands it the bundle's own LangGraph
+// (one copy, not a second from node_modules), and exits 0 on SIGTERM. Loopback only.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,8 +23,11 @@ const GRAPH_FILE = NATIVE_TS ? "agents/typed.ts" : "agents/typed.mjs";
 const GRAPH = `import { AIMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 
+// Where this file's LangGraph comes from: the bundle's shared/ copy (src/shared-packages.ts), or node_modules.
+const langgraph = import.meta.resolve("@langchain/langgraph").includes("/dist/src/shared/") ? "the bundle's LangGraph" : "a second LangGraph";
+
 function reply(state${NATIVE_TS ? ": typeof MessagesAnnotation.State" : ""}) {
-  return { messages: [new AIMessage(\`compiled build, \${state.messages.length} message(s) in\`)] };
+  return { messages: [new AIMessage(\`compiled build, \${state.messages.length} message(s) in, \${langgraph}\`)] };
 }
 
 export const graph = new StateGraph(MessagesAnnotation).addNode("reply", reply).addEdge(START, "reply").addEdge("reply", END);
@@ -110,7 +114,13 @@ function jsFiles(folder: string): string[] {
 describe("the compiled build", () => {
   it("is plain JavaScript that imports only production dependencies", () => {
     expect(existsSync(join(dir, "dist/src/main.js"))).toBe(true);
-    expect(existsSync(join(dir, "dist/gen/agentruns/v1/runs_pb.js"))).toBe(true);
+    // One bundle (scripts/bundle.mjs): no tsc output per source file.
+    expect(existsSync(join(dir, "dist/src/app.js"))).toBe(false);
+    expect(existsSync(join(dir, "dist/gen"))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(dir, "dist/src/shared/manifest.json"), "utf8")) as Record<string, string>;
+    for (const specifier of ["@langchain/langgraph", "@langchain/core/messages", "zod"]) {
+      expect(existsSync(join(dir, "dist/src/shared", manifest[specifier] ?? "missing")), specifier).toBe(true);
+    }
     expect(existsSync(join(dir, "dist/playground/index.html"))).toBe(true);
     expect(existsSync(join(dir, "dist/src/playground"))).toBe(false);
     for (const dev of ["tsx", "typescript", "vite", "vitest", "@connectrpc/connect-web"]) {
@@ -119,14 +129,27 @@ describe("the compiled build", () => {
     const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { dependencies: Record<string, string> };
     const allowed = new Set([...Object.keys(pkg.dependencies), ...builtinModules]);
     const bad: string[] = [];
-    for (const file of [...jsFiles(join(dir, "dist/src")), ...jsFiles(join(dir, "dist/gen"))]) {
+    let imports = 0;
+    for (const file of jsFiles(join(dir, "dist/src"))) {
       const text = readFileSync(file, "utf8");
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"'./][^"']*)["']/g)) {
-        const spec = m[1]!.replace(/^node:/, "");
+      // esbuild writes a module's static imports at the start of a line (nested code is indented) and keeps
+      // import("x") and require("x") of what it left outside; anything else naming a package is a string or comment.
+      const specifiers = [
+        ...text.matchAll(/^(?:import|export)\b[^;\n]*?["']([^"']+)["'];?$/gm),
+        ...text.matchAll(/\b(?:import|__require\d*|require)\(\s*["']([^"']+)["']\s*\)/g),
+      ].map((m) => m[1]!);
+      for (const specifier of specifiers) {
+        imports++;
+        if (specifier.startsWith(".")) {
+          if (!existsSync(join(dirname(file), specifier))) bad.push(`${file.slice(dir.length + 1)}: ${specifier} (no such file)`);
+          continue;
+        }
+        const spec = specifier.replace(/^node:/, "");
         const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
-        if (!allowed.has(name)) bad.push(`${file.slice(dir.length + 1)}: ${m[1]}`);
+        if (!allowed.has(name)) bad.push(`${file.slice(dir.length + 1)}: ${specifier}`);
       }
     }
+    expect(imports).toBeGreaterThan(10);
     expect(bad).toEqual([]);
   });
 
@@ -144,7 +167,7 @@ describe("the compiled build", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { run?: { status?: string }; values?: { messages?: Array<{ content?: unknown }> } };
     expect(body.run?.status).toBe("RUN_STATUS_SUCCESS");
-    expect(body.values?.messages?.at(-1)?.content).toBe("compiled build, 1 message(s) in");
+    expect(body.values?.messages?.at(-1)?.content).toBe("compiled build, 1 message(s) in, the bundle's LangGraph");
   });
 
   it("serves the playground from dist/playground", async () => {
