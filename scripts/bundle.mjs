@@ -74,6 +74,51 @@ function writeSharedModules(outDir, shared) {
   writeFileSync(join(outDir, "shared", "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/**
+ * protovalidate 1.3.0 compiles every CEL expression of a rules type the first
+ * time a field of that type is planned (all ~60 of StringRules for one string
+ * field with a max_len), although its native checks handle nearly every rule
+ * the contract uses and the rest are compiled for nothing: 0.17 s of CPU on
+ * the service's first request. In the bundle each of those is compiled when
+ * first evaluated instead (same results, same errors, later). The text it
+ * replaces is pinned: an upgrade that changes it fails the build, not the patch.
+ */
+const lazyStandardRules = {
+  name: "protovalidate-lazy-standard-rules",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@bufbuild[\\/]protovalidate[\\/]dist[\\/]esm[\\/]cel\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const eager = "compiled: this.compileRule(rule),";
+      if (source.split(eager).length !== 3) throw new Error(`${args.path}: protovalidate changed; review lazyStandardRules in scripts/bundle.mjs`);
+      const lazy = `
+function lazyCompiledRule(manager, rule) {
+  let compiled;
+  const get = () => (compiled ??= manager.compileRule(rule));
+  return { get kind() { return get().kind; }, get interpretable() { return get().interpretable; }, get error() { return get().error; }, get rule() { return get().rule; } };
+}
+`;
+      return { contents: source.replaceAll(eager, "compiled: lazyCompiledRule(this, rule),") + lazy, loader: "js" };
+    });
+  },
+};
+
+/**
+ * `import ... from "node:http"` costs 40 ms at start-up where require() costs 4:
+ * Node builds the ES module facade by reading every export, and one of
+ * node:http's is a getter that loads undici (fetch). In the bundle, the
+ * imports of node:http and node:https go through require() instead.
+ */
+const BUILTINS_BY_REQUIRE = /^(?:node:)?https?$/;
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(build) {
+    build.onResolve({ filter: BUILTINS_BY_REQUIRE }, (args) =>
+      args.kind === "import-statement" || args.kind === "dynamic-import" ? { path: args.path.replace(/^node:/, ""), namespace: "builtin-by-require" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin-by-require" }, (args) => ({ contents: `module.exports = require("node:${args.path}");`, loader: "js" }));
+  },
+};
+
 /** Bundles src/main.ts (and the shared entries) into outDir: main.js, chunk-*.js, shared/. */
 export async function bundle(outDir) {
   const { build } = await import("esbuild");
@@ -92,7 +137,7 @@ export async function bundle(outDir) {
     target: "node24",
     tsconfig: join(ROOT, "tsconfig.build.json"),
     external: EXTERNAL,
-    plugins: [sharedIndex(shared)],
+    plugins: [sharedIndex(shared), lazyStandardRules, builtinsByRequire],
     sourcemap: "linked",
     // Bundled CommonJS (protobufjs, prom-client, ...) calls require() for Node's built-ins.
     banner: { js: `import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);` },
