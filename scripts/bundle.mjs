@@ -15,7 +15,7 @@
 // the same module instances as the service's), listed in OUT/shared/manifest.json,
 // and the service resolves a graph file's imports of them there
 // (src/shared-packages.ts).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -24,9 +24,18 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SHARED = ["@langchain/core", "@langchain/langgraph", "@langchain/langgraph-checkpoint", "zod"];
 const EXTERNAL = ["mongodb"];
 
+/** A package's package.json as Node finds it from ROOT: the nearest node_modules up the tree. */
+function installedPackageJson(name) {
+  for (let dir = ROOT; ; dir = dirname(dir)) {
+    const file = join(dir, "node_modules", name, "package.json");
+    if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+    if (dirname(dir) === dir) throw new Error(`${name} is not installed`);
+  }
+}
+
 /** Every public, non-pattern ESM subpath of a package ("zod", "@langchain/core/messages", ...) that loads here, with its export names. */
 async function publicSpecifiers(name) {
-  const pkg = JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8"));
+  const pkg = installedPackageJson(name);
   const keys = typeof pkg.exports === "object" && !Array.isArray(pkg.exports) && Object.keys(pkg.exports)[0]?.startsWith(".") ? Object.keys(pkg.exports) : ["."];
   const specifiers = [];
   for (const key of keys) {
