@@ -3,7 +3,7 @@
 // holding the event loop until the burst is over (sockets must get turns).
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Annotation, END, MemorySaver, START, StateGraph, getConfig, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { Annotation, END, MemorySaver, RunControl, START, StateGraph, getConfig, isGraphDrained, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { streamGraph, type StreamableGraph } from "../src/runtime/graph-stream.js";
 import { GraphRegistry } from "../src/runtime/graphs.js";
 
@@ -127,5 +127,35 @@ describe("streamGraph", () => {
     expect((await registered.graph.getState({ configurable: { thread_id: threadId } })).values).toEqual({ count: 2, seen: "count 2" });
     // Stored by the service's checkpointer (the graph holds it through run-bases.ts's noting wrapper).
     expect((await saver.getTuple({ configurable: { thread_id: threadId } }))?.checkpoint.channel_values).toMatchObject({ count: 2 });
+  });
+
+  it("takes every chunk of a drained graph's last step, which LangGraph's stream would drop once it errors", async () => {
+    const Steps = Annotation.Root({ n: Annotation<number>({ reducer: (_before, after) => after, default: () => 0 }) });
+    const control = new RunControl();
+    const graph = new StateGraph(Steps)
+      .addNode("step", async (state: typeof Steps.State, config: LangGraphRunnableConfig) => {
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        config.writer?.({ step: state.n + 1 });
+        return { n: state.n + 1 };
+      })
+      .addEdge(START, "step")
+      .addConditionalEdges("step", (state: typeof Steps.State) => (state.n >= 5 ? END : "step"), ["step", END])
+      .compile({ checkpointer: new MemorySaver() }) as unknown as StreamableGraph;
+    const chunks: unknown[] = [];
+    const options = { configurable: { thread_id: randomUUID() }, streamMode: ["values", "updates", "custom"], control };
+    // A reader slow enough to use up its slice on every chunk (as one storing a burst is).
+    const slowReader = (chunk: unknown) => {
+      chunks.push(chunk);
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    };
+    // Asked while a step is under way (as SIGTERM comes): the graph stops once it is done.
+    setTimeout(() => control.requestDrain("test"), 60);
+    const read = streamGraph(graph, { n: 0 }, options, slowReader, () => control.drainRequested);
+    await expect(read.catch((error: unknown) => isGraphDrained(error))).resolves.toBe(true);
+    // The step under way ran to its end, then the graph stopped: its update and the state after it are both here.
+    const [, last] = [...chunks].reverse().find((chunk) => (chunk as string[])[0] === "custom") as [string, { step: number }];
+    expect(last.step).toBeLessThan(5);
+    expect(chunks.slice(-3)).toEqual([["custom", { step: last.step }], ["updates", { step: { n: last.step } }], ["values", { n: last.step }]]);
   });
 });

@@ -1,10 +1,10 @@
-// Process faults: SIGTERM drains (finishes short runs, interrupts long ones
-// with a recorded status, ends streams cleanly, exits 0);
+// Process faults: SIGTERM drains (hands runs over at their next step boundary,
+// interrupts those that reach none in time with a recorded status, exits 0);
 // SIGKILL mid-run, then a restart: the lost run is marked interrupted once
 // its lease lapses, with no duplicate or missing event.
 import { randomUUID } from "node:crypto";
 import { describe, expect, inject, it } from "vitest";
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { OnDisconnect, RunsService, RunStatus } from "../gen/agentruns/v1/runs_pb.js";
 import { endStatus, eventIds, expectStrictlyIncreasing, kinds } from "./helpers/events.js";
@@ -21,23 +21,30 @@ async function start(client: RunsClient, context: Record<string, number>) {
 }
 
 describe("SIGTERM", () => {
-  it("finishes short runs, interrupts long ones after the grace period, ends streams cleanly, exits 0", async () => {
+  it("hands runs that reach a step boundary to another replica, interrupts the ones that cannot after the grace period, exits 0", async () => {
     const a = await spawnService(args("--drain-ms", "800"));
     const observer = await spawnService(args());
     try {
       const client = clientFor(a.url);
       const grpcClient = createClient(RunsService, createGrpcTransport({ baseUrl: a.url }));
-      const short = await start(client, { delay_ms: 150 });
+      const short = await start(client, { delay_ms: 300 });
+      const cutShort = short.rest.then(() => null, (error: unknown) => ConnectError.from(error));
       const long = await start(client, { delay_ms: 30_000 });
       const longGrpc = await start(grpcClient, { delay_ms: 30_000 });
       const code = await a.stop("SIGTERM");
       expect(code).toBe(0);
-      expect(endStatus(await short.rest)).toBe(RunStatus.SUCCESS);
+      // The short run's stream on A ends UNAVAILABLE (it goes on elsewhere); rejoined on the
+      // observer after its last event, it ends SUCCESS: the observer resumed it.
+      expect((await cutShort)?.code).toBe(Code.Unavailable);
+      const other = clientFor(observer.url);
+      const joined = await collect(other.joinRun({ runId: short.runId }));
+      expect(endStatus(joined)).toBe(RunStatus.SUCCESS);
+      expect(kinds(joined).filter((k) => k === "end")).toHaveLength(1);
+      expect(a.logs()).toContain("handed back to be resumed");
+      expect(observer.logs()).toContain("resuming a run handed back by a draining replica");
+      // One node of 30 s reaches no boundary within the grace period: interrupted, recorded, `end` sent on A.
       expect(endStatus(await long.rest)).toBe(RunStatus.INTERRUPTED);
       expect(endStatus(await longGrpc.rest)).toBe(RunStatus.INTERRUPTED);
-      // The statuses are recorded: another replica reads them.
-      const other = clientFor(observer.url);
-      expect((await other.getRun({ runId: short.runId })).run?.status).toBe(RunStatus.SUCCESS);
       expect((await other.getRun({ runId: long.runId })).run?.status).toBe(RunStatus.INTERRUPTED);
       expect(a.logs()).toContain("draining");
     } finally {

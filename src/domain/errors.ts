@@ -187,8 +187,8 @@ export class StoreUnavailableError extends DomainError {
 export class ShuttingDownError extends DomainError {
   readonly kind = "unavailable";
   readonly reason = "SHUTTING_DOWN";
-  constructor() {
-    super("the server is shutting down");
+  constructor(message = "the server is shutting down") {
+    super(message);
   }
 }
 

@@ -68,6 +68,18 @@ export interface RunRecord {
    * Absent in runs created untraced or stored before tracing existed.
    */
   traceParent?: string;
+  /** Set once a draining replica has handed the run back at a superstep boundary; absent: never. */
+  handover?: RunHandover;
+}
+
+/** A run's hand-overs by draining replicas, to be resumed from LangGraph's checkpoint. */
+export interface RunHandover {
+  /** How often it was handed back: each resumption writes its events under keys of its own. */
+  count: number;
+  /** True while it waits for a replica to resume it. */
+  resumable: boolean;
+  /** The thread's checkpoint before the run's first attempt: where a rollback returns to (null: none). */
+  baseCheckpointId: string | null;
 }
 
 /** Where a thread stands: busy while a run holds it, else how its last run ended. */

@@ -3,8 +3,9 @@
 // Last-Event-ID resumes after), `: heartbeat` comments on an idle stream,
 // `end` last. Proxies are told not to buffer (X-Accel-Buffering: no).
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import type { TailItem } from "../application/index.js";
+import { ShuttingDownError } from "../domain/errors.js";
 import { sseFrame } from "./wire.js";
 
 export interface SseOptions {
@@ -23,16 +24,26 @@ export function sseResponse(c: Context, events: AsyncIterable<TailItem>, options
     c.header("Location", options.location.stream);
   }
   return streamSSE(c, async (stream) => {
-    for await (const item of events) {
-      if (stream.aborted || stream.closed) break;
-      if (item.type === "heartbeat") {
-        await stream.write(": heartbeat\n\n");
-        continue;
-      }
-      const frame = sseFrame(item.event, options.runId);
-      if (!frame) continue;
-      options.eventsSent?.inc();
-      await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data), id: String(item.event.seq) });
+    try {
+      await writeEvents(stream, events, options);
+    } catch (error) {
+      // This replica stops while the run goes on elsewhere: the stream just ends, without `end`, so
+      // clients reconnect with Last-Event-ID (the SDK does) and land on a replica that serves it.
+      if (!(error instanceof ShuttingDownError)) throw error;
     }
   });
+}
+
+async function writeEvents(stream: SSEStreamingApi, events: AsyncIterable<TailItem>, options: SseOptions): Promise<void> {
+  for await (const item of events) {
+    if (stream.aborted || stream.closed) break;
+    if (item.type === "heartbeat") {
+      await stream.write(": heartbeat\n\n");
+      continue;
+    }
+    const frame = sseFrame(item.event, options.runId);
+    if (!frame) continue;
+    options.eventsSent?.inc();
+    await stream.writeSSE({ event: frame.event, data: JSON.stringify(frame.data), id: String(item.event.seq) });
+  }
 }

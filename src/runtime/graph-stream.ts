@@ -16,11 +16,18 @@ export interface StreamableGraph {
 /** How long the graph's chunks may keep the event loop before sockets get a turn. */
 const SLICE_MS = 4;
 
+/**
+ * `draining`: once true, chunks are taken without yielding to other work. A drained graph ends
+ * with an error, and LangGraph's inner stream drops the chunks still queued in it when it errors
+ * (a web ReadableStream's error() empties its queue): the last step's updates and values would be
+ * lost unless this reader has taken them all before the graph's checkpoint write returns.
+ */
 export async function streamGraph(
   graph: StreamableGraph,
   input: unknown,
   options: Record<string, unknown>,
   onChunk: (chunk: unknown) => void,
+  draining: () => boolean = () => false,
 ): Promise<void> {
   const config = ensureConfig({ recursionLimit: graph.config?.recursionLimit, ...options } as RunnableConfig);
   const signal = config.signal;
@@ -29,17 +36,22 @@ export async function streamGraph(
     pickRunnableConfigKeys(config),
     async () => {
       let sliceStart = performance.now();
+      let lastChunk = sliceStart;
       // LangGraph checks the signal only between steps: a node that wrote a
       // million chunks would have them all handed over after a cancel. Checked
       // before each chunk, the run stops at the next one; leaving the loop by
       // a throw returns the generator, which ends the graph's pending work.
       for await (const chunk of graph._streamIterator(input, config)) {
         if (signal?.aborted) throw abortReason(signal);
+        // Time spent waiting for the graph is not time this loop kept the event loop.
+        const received = performance.now();
+        if (received - lastChunk > SLICE_MS) sliceStart = received;
         onChunk(chunk);
-        if (performance.now() - sliceStart > SLICE_MS) {
+        lastChunk = performance.now();
+        if (lastChunk - sliceStart > SLICE_MS && !draining()) {
           await new Promise((resolve) => setImmediate(resolve));
           if (signal?.aborted) throw abortReason(signal);
-          sliceStart = performance.now();
+          sliceStart = lastChunk = performance.now();
         }
       }
     },

@@ -18,13 +18,16 @@ export class RunsCore {
   private readonly creator: RunCreator;
   private readonly canceller: Canceller;
   private readonly leases: LeaseKeeper;
+  private readonly scheduler: Scheduler;
   /** One store reader per run tailed here, shared by its tails. */
   readonly feeds: RunFeeds;
   private draining = false;
+  /** Aborted once the drain is over: the streams still open get what is stored, then UNAVAILABLE. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly ctx: RunsContext) {
     const finisher = new Finisher(ctx);
-    const scheduler = new Scheduler(ctx, finisher);
+    const scheduler = (this.scheduler = new Scheduler(ctx, finisher));
     this.canceller = new Canceller(ctx, finisher);
     this.creator = new RunCreator(ctx, scheduler, this.canceller);
     this.leases = new LeaseKeeper(ctx, finisher, scheduler);
@@ -49,7 +52,7 @@ export class RunsCore {
   }
 
   tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal, onStopped?: OnTailStopped): AsyncGenerator<TailItem> {
-    return tailRun(this.ctx, this.feeds, { runId, afterSeq, heartbeatMs }, signal, onStopped);
+    return tailRun(this.ctx, this.feeds, { runId, afterSeq, heartbeatMs, closing: this.closing.signal }, signal, onStopped);
   }
 
   findGap(runId: string, lastEventId: number): Promise<{ firstAvailable: number } | null> {
@@ -67,15 +70,24 @@ export class RunsCore {
     return isJsonObject(values) ? values : { value: values };
   }
 
-  /** Stops taking runs, interrupts live ones after `graceMs`, waits for them. */
+  /**
+   * Stops taking runs and lets live ones go on to their next superstep boundary, where (on a
+   * shared store) each is handed back to be resumed by another replica, or by this one once
+   * restarted; on the memory store, which dies with the process, they run to their end. Those
+   * still going after `graceMs` are interrupted. Leases are renewed until then.
+   */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    this.leases.stop();
-    const finished = Promise.allSettled(this.ctx.live.all().map((l) => l.done));
+    this.scheduler.stopStarting();
+    this.leases.renewOnlyFromNow();
+    const live = this.ctx.live.all();
+    if (this.ctx.stores.kind !== "memory") for (const each of live) each.control.requestDrain("the replica is shutting down");
     const timer = setTimeout(() => {
-      for (const live of this.ctx.live.all()) this.ctx.live.stop(live, "interrupt");
+      for (const each of this.ctx.live.all()) this.ctx.live.stop(each, "interrupt");
     }, graceMs);
-    await finished;
+    await Promise.allSettled(live.map((each) => each.done));
     clearTimeout(timer);
+    this.leases.stop();
+    this.closing.abort();
   }
 }

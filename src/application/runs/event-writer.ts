@@ -23,11 +23,13 @@ export class EventWriter {
     private readonly onFailure: (error: unknown) => void,
     /** Sees each stored batch before readers are woken. */
     private readonly onStored: (rows: StoredEvent[]) => void = () => {},
+    /** Each row's idempotency key is `<keyPrefix>:<n>`. */
+    private readonly keyPrefix: string = runId,
   ) {}
 
   add(event: NewEvent): void {
     if (this.failure || this.closed) return;
-    this.queue.push({ ...event, key: `${this.runId}:${this.counter++}` });
+    this.queue.push({ ...event, key: `${this.keyPrefix}:${this.counter++}` });
     this.flushing ??= this.drain();
   }
 

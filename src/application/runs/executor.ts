@@ -3,8 +3,8 @@
 // return, and its failure. The outcome says how it ended; recording that is
 // the finisher's job.
 import { RunCancelledError, RunTimedOutError } from "../../domain/errors.js";
-import { isJsonObject, type JsonObject, type RunError, type RunStatus, type SettledThreadStatus } from "../../domain/records.js";
-import { graphCall, splitChunk } from "../../runtime/graph-call.js";
+import { isJsonObject, type JsonObject, type RunError, type RunRecord, type RunStatus, type SettledThreadStatus, type StreamModeName } from "../../domain/records.js";
+import { graphCall, isDrained, isResumption, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
 import { toJson } from "../../runtime/json.js";
 import { inputMessages, updateMessages } from "../../runtime/messages.js";
@@ -29,23 +29,14 @@ export interface RunOutcome {
   threadStatus: SettledThreadStatus | null;
   /** The thread's state values after a successful run, from its stream (null when it streamed none). */
   values?: JsonObject | null;
+  /** The graph stopped at a superstep boundary because this replica is draining: the run is to be handed back. */
+  drained?: boolean;
 }
 
 /** `callbacks`: handed to the graph call (the run's tracing spans; absent when tracing is off). */
 export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: unknown[]): Promise<RunOutcome> {
   const { run, abort } = live;
-  const writer = new EventWriter(
-    ctx.stores.events,
-    ctx.bus,
-    run.threadId,
-    run.runId,
-    ctx.options.storeRetryMs,
-    (error) => {
-      ctx.logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
-      abort.abort(error);
-    },
-    (rows) => ctx.cache.add(run.runId, rows),
-  );
+  const writer = writerFor(ctx, live);
   const base = new RollbackBase(ctx, run);
   // The time limit counts from here, when the run starts executing (not while it was queued).
   const limitSeconds = run.kwargs.timeoutSeconds ?? ctx.options.runTimeoutSeconds;
@@ -54,24 +45,17 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
     const registered = ctx.graphs.get(run.assistantId);
     if (!registered) throw Object.assign(new Error(`assistant ${run.assistantId} is not registered`), { name: "AssistantNotFound" });
     await base.beforeRun();
-    for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
-    const call = graphCall(run, abort.signal, callbacks);
-    let stopped = false;
-    // The root graph's last `values` chunk is the thread's state after the run: its waiters need no state read.
-    let lastValues: unknown;
-    await streamGraph(registered.graph, call.input, call.options, (chunk) => {
-      const [namespace, mode, data] = splitChunk(chunk, run.kwargs.streamSubgraphs);
-      if (mode === "values" && namespace.length === 0 && !isInterruptUpdate(data)) lastValues = data;
-      if (mode === "updates" && namespace.length === 0) {
-        if (isInterruptUpdate(data)) stopped = true;
-        for (const message of updateMessages(data)) writer.add({ kind: "message", data: message });
-      }
-      if (call.wanted.has(mode as never)) writer.add({ kind: "part", mode: mode as never, namespace, data: toJson(data) });
-    });
-    const values = lastValues === undefined ? null : toJson(lastValues);
-    return { status: "success", error: null, baseCheckpointId: await base.take(), writer, threadStatus: stopped ? "interrupted" : "idle", values: isJsonObject(values) ? values : null };
+    // A resumption's input was recorded, and applied, by the attempt that drained.
+    if (!isResumption(run)) for (const message of inputMessages(run.kwargs.input)) writer.add({ kind: "message", data: message });
+    const call = graphCall(run, abort.signal, callbacks, live.control);
+    const recorder = new ChunkRecorder(run, call.wanted, writer);
+    await streamGraph(registered.graph, call.input, call.options, (chunk) => recorder.record(chunk), () => live.control.drainRequested);
+    const values = recorder.lastValues === undefined ? null : toJson(recorder.lastValues);
+    const threadStatus = recorder.stopped ? "interrupted" : "idle";
+    return { status: "success", error: null, baseCheckpointId: await base.take(), writer, threadStatus, values: isJsonObject(values) ? values : null };
   } catch (thrown) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
+    if (isDrained(reason)) return { status: "running", error: null, baseCheckpointId: await base.take(), writer, threadStatus: null, drained: true };
     if (reason instanceof RunCancelledError) {
       return { status: "interrupted", error: null, baseCheckpointId: await base.take(), writer, threadStatus: reason.action === "rollback" ? null : "idle" };
     }
@@ -80,6 +64,50 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
     return { status: reason instanceof RunTimedOutError ? "timeout" : "error", error, baseCheckpointId: await base.take(), writer, threadStatus: "error" };
   } finally {
     clearTimeout(limit);
+  }
+}
+
+function writerFor(ctx: RunsContext, live: LiveRun): EventWriter {
+  const { run, abort } = live;
+  const onFailure = (error: unknown) => {
+    ctx.logger.error({ err: error, run_id: run.runId }, "storing run events failed; stopping the run");
+    abort.abort(error);
+  };
+  // A resumption's rows get keys of their own: reusing the first attempt's would make them look stored already.
+  const keyPrefix = run.handover ? `${run.runId}:${run.handover.count}` : run.runId;
+  return new EventWriter(ctx.stores.events, ctx.bus, run.threadId, run.runId, ctx.options.storeRetryMs, onFailure, (rows) => ctx.cache.add(run.runId, rows), keyPrefix);
+}
+
+/** Records a run's stream chunks: the parts asked for, the messages of root updates, and what the end needs. */
+class ChunkRecorder {
+  /** The root graph's last `values` chunk: the thread's state after the run, so its waiters need no state read. */
+  lastValues: unknown;
+  /** Whether the graph stopped at an interrupt. */
+  stopped = false;
+  /** LangGraph starts a resumption by streaming the checkpoint's values: the drained attempt's last ones. */
+  private skipValues: boolean;
+
+  constructor(
+    private readonly run: RunRecord,
+    private readonly wanted: ReadonlySet<StreamModeName>,
+    private readonly writer: EventWriter,
+  ) {
+    this.skipValues = isResumption(run);
+  }
+
+  record(chunk: unknown): void {
+    const [namespace, mode, data] = splitChunk(chunk, this.run.kwargs.streamSubgraphs);
+    const root = namespace.length === 0;
+    if (mode === "values" && root && this.skipValues) {
+      this.skipValues = false;
+      return;
+    }
+    if (mode === "values" && root && !isInterruptUpdate(data)) this.lastValues = data;
+    if (mode === "updates" && root) {
+      if (isInterruptUpdate(data)) this.stopped = true;
+      for (const message of updateMessages(data)) this.writer.add({ kind: "message", data: message });
+    }
+    if (this.wanted.has(mode as StreamModeName)) this.writer.add({ kind: "part", mode: mode as StreamModeName, namespace, data: toJson(data) });
   }
 }
 

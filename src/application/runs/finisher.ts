@@ -48,6 +48,24 @@ export class Finisher {
     return finished;
   }
 
+  /**
+   * Hands a run its graph drained (this replica is stopping) back to the others: its rows stored,
+   * its lease lapsed now and the run marked resumable, so the first replica to see it resumes it
+   * from the checkpoint LangGraph saved. It stays running and keeps its thread; no `end`.
+   */
+  async handBack(run: RunRecord, writer: EventWriter, base: RunBase): Promise<void> {
+    const { stores, bus, logger } = this.ctx;
+    const rest = await writer.close();
+    if (rest.length > 0) await this.retry(run.runId, () => stores.events.append(run.threadId, run.runId, rest));
+    // A rollback after any number of hand-overs returns to where the first attempt started.
+    const baseCheckpointId = run.handover?.baseCheckpointId ?? (base.read ? base.checkpointId : null);
+    const handover = { count: (run.handover?.count ?? 0) + 1, resumable: true, baseCheckpointId };
+    const patch = { ownerId: null, leaseUntil: new Date(), updatedAt: new Date(), handover };
+    await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"]));
+    bus.notify(run.runId);
+    logger.info({ run_id: run.runId, handovers: handover.count }, "run drained at a superstep boundary; handed back to be resumed");
+  }
+
   /** Writes a terminal run's `end` event (after `rest`, its rows still unwritten), or deletes it all for a rollback. */
   async record(run: RunRecord, action: CancelActionName, rest: readonly NewEvent[] = []): Promise<void> {
     const { stores, bus, cache } = this.ctx;

@@ -1,7 +1,8 @@
 // Leases: this replica renews its claim on the runs it executes (and picks up
 // cancel requests made on other replicas), marks runs of dead replicas
-// interrupted once their lease lapses, and now and then starts queued runs
-// whose scheduling was lost with a replica and finishes deletes cut short.
+// interrupted once their lease lapses (or resumes them, when a draining
+// replica handed them back at a superstep boundary), and now and then starts
+// queued runs whose scheduling was lost with a replica and finishes deletes cut short.
 import type { RunsContext } from "./context.js";
 import type { Finisher } from "./finisher.js";
 import { finishDelete } from "./run-resources.js";
@@ -15,6 +16,8 @@ export class LeaseKeeper {
   private readonly timer: NodeJS.Timeout;
   private ticking = false;
   private ticks = 0;
+  /** Draining: leases of the runs still here are renewed, but no other work is taken. */
+  private renewOnly = false;
 
   constructor(
     private readonly ctx: RunsContext,
@@ -30,11 +33,17 @@ export class LeaseKeeper {
     clearInterval(this.timer);
   }
 
+  /** From the drain on: runs still draining here keep their leases (a peer would reap them), nothing new is taken. */
+  renewOnlyFromNow(): void {
+    this.renewOnly = true;
+  }
+
   private async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
     try {
       await this.renewLeases();
+      if (this.renewOnly) return;
       await this.reapExpired();
       if (++this.ticks % SWEEP_EVERY === 0) {
         await this.sweepPending();
@@ -67,6 +76,10 @@ export class LeaseKeeper {
       const now = new Date();
       for (const run of await stores.runs.listExpired(now, EXPIRED_BATCH)) {
         if (live.has(run.runId)) continue;
+        if (run.handover?.resumable && run.status === "running") {
+          await this.scheduler.resume(run, now);
+          continue;
+        }
         const error = { name: "ReplicaLost", message: "the replica running this run stopped; its lease expired" };
         const patch = { status: "interrupted" as const, error, updatedAt: new Date(), ownerId: null, leaseUntil: null };
         const lost = await stores.runs.update(run.runId, patch, ["running"], now);

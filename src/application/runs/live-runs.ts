@@ -1,10 +1,13 @@
 // The runs executing in this process, and how to stop one of them.
 import { RunCancelledError } from "../../domain/errors.js";
 import type { CancelActionName, JsonObject, RunRecord } from "../../domain/records.js";
+import { RunControl } from "../../runtime/graph-call.js";
 
 export interface LiveRun {
   run: RunRecord;
   abort: AbortController;
+  /** Asks the graph to stop at its next superstep boundary, to be resumed elsewhere (the drain). */
+  control: RunControl;
   /** How the run was cancelled, if it was: decides interrupt or rollback once it stops. */
   cancelAction: CancelActionName | null;
   /** Settles when the run is finished and recorded. */
@@ -33,7 +36,7 @@ export class LiveRuns {
   add(run: RunRecord): LiveRun {
     let settle = () => {};
     const recorded = new Promise<void>((resolve) => (settle = resolve));
-    const live: LiveRun = { run, abort: new AbortController(), cancelAction: null, done: Promise.resolve(), recorded, settle, final: null };
+    const live: LiveRun = { run, abort: new AbortController(), control: new RunControl(), cancelAction: null, done: Promise.resolve(), recorded, settle, final: null };
     this.runs.set(run.runId, live);
     return live;
   }

@@ -24,6 +24,9 @@ export class RollbackBase {
   /** Once the graph has stopped: the base, and the run is no longer watched. */
   async take(): Promise<RunBase> {
     const noted = await this.ctx.graphs.bases.take(this.run.runId);
+    // A resumption's LangGraph loaded the checkpoint its drain saved; the run began before that.
+    const { handover } = this.run;
+    if (handover) return { read: true, checkpointId: handover.baseCheckpointId };
     return this.read ?? noted;
   }
 }

@@ -18,10 +18,17 @@ export interface RunEventsSeed {
 const PRELOAD_EVENTS = 512;
 
 export class Scheduler {
+  /** Draining: runs queued behind one ending here are left to the other replicas' sweep. */
+  private starting = true;
+
   constructor(
     private readonly ctx: RunsContext,
     private readonly finisher: Finisher,
   ) {}
+
+  stopStarting(): void {
+    this.starting = false;
+  }
 
   /**
    * Starts the thread's oldest pending run if the thread is free. `afterRelease`: the look of a run
@@ -29,7 +36,7 @@ export class Scheduler {
    */
   async scheduleNext(threadId: string, seed?: RunEventsSeed, afterRelease = false): Promise<void> {
     const { stores } = this.ctx;
-    for (;;) {
+    while (this.starting) {
       // Only the oldest: reading the whole queue would make every start cost its length.
       const [next] = await stores.runs.listByThread(threadId, ["pending"], 1);
       if (!next) {
@@ -59,6 +66,22 @@ export class Scheduler {
     }
     this.startLive(running, events);
     return true;
+  }
+
+  /**
+   * Resumes a run a draining replica handed back at a superstep boundary: claimed here (one replica
+   * wins: the claim needs the lease it left lapsed), then executed from the thread's checkpoint.
+   */
+  async resume(run: RunRecord, now: Date): Promise<void> {
+    const { stores, logger } = this.ctx;
+    const { ownerId, leaseUntil, updatedAt } = this.claimed(run);
+    const handover = { ...run.handover!, resumable: false };
+    const claimed = await stores.runs.update(run.runId, { ownerId, leaseUntil, updatedAt, handover }, ["running"], now);
+    if (!claimed) return;
+    logger.info({ run_id: run.runId, handovers: handover.count }, "resuming a run handed back by a draining replica");
+    // Complete or not at all: the cache must hold every event from the first, else readers use the database.
+    const rows = await stores.events.listRunEvents(run.runId, 0, PRELOAD_EVENTS + 1).catch(() => null);
+    this.startLive(claimed, rows && rows.length <= PRELOAD_EVENTS ? rows : null);
   }
 
   /** Executes a run stored as running here. `events`: its stored events so far (null: unknown, so local readers use the database). */
@@ -96,6 +119,14 @@ export class Scheduler {
       // (its lease then lapses and the reaper ends it) instead of leaving a
       // live entry whose done promise waiters would spin on.
       const outcome = await inRunSpan(run, (callbacks) => executeRun(this.ctx, started, callbacks));
+      if (outcome.drained) {
+        // The run keeps its thread: it resumes on another replica (or, if the hand-back fails, its
+        // lease lapses and the reaper ends it as it would a crashed replica's).
+        released = true;
+        live.delete(run.runId);
+        await this.finisher.handBack(run, outcome.writer, outcome.baseCheckpointId);
+        return;
+      }
       threadStatus = outcome.threadStatus ?? undefined;
       started.final = await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId, release);
       if (started.final?.status === "success" && outcome.values) live.keepValues(run.runId, outcome.values);

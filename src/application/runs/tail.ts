@@ -3,6 +3,7 @@
 // the in-process cache and woken by the bus; others through the run's feed
 // (run-feed.ts), one store reader per run shared by all its tails.
 import type { StoredStreamEvent } from "../../domain/events.js";
+import { ShuttingDownError } from "../../domain/errors.js";
 import type { RunsContext } from "./context.js";
 import { TAIL_BATCH, type RunFeeds } from "./run-feed.js";
 
@@ -12,19 +13,22 @@ export type TailItem = { type: "event"; event: StoredStreamEvent } | { type: "he
 export type OnTailStopped = (ended: boolean) => void | Promise<void>;
 
 /**
- * The stream of one reader. What happens when it stops (cancel on disconnect,
+ * The stream of one reader. `closing` aborts when this replica stops serving streams: the
+ * reader gets what is stored, then (its run not ended) UNAVAILABLE, to rejoin another replica. What happens when it stops (cancel on disconnect,
  * joiner counts) is a callback rather than another generator around this one:
  * every generator layer costs each of a burst's events a few microseconds.
  */
 export async function* tailRun(
   ctx: RunsContext,
   feeds: RunFeeds,
-  at: { runId: string; afterSeq: number; heartbeatMs: number },
+  at: { runId: string; afterSeq: number; heartbeatMs: number; closing: AbortSignal },
   signal: AbortSignal,
   onStopped?: OnTailStopped,
 ): AsyncGenerator<TailItem> {
   const { bus, cache } = ctx;
-  const { runId, afterSeq, heartbeatMs } = at;
+  const { runId, afterSeq, heartbeatMs, closing } = at;
+  // Waits end on either; the loop runs on until the reader leaves, reading once more after `closing`.
+  const woken = AbortSignal.any([signal, closing]);
   const feed = feeds.acquire(runId, afterSeq);
   let ended = false;
   try {
@@ -47,6 +51,7 @@ export async function* tailRun(
         lastSent = Date.now();
         if (rows.length === TAIL_BATCH) continue;
       } else if (!cached && feed.ended && after >= feed.head) return;
+      if (closing.aborted) throw new ShuttingDownError("this replica is shutting down; the run goes on: JoinRun with last_event_id on another replica");
       const untilHeartbeat = heartbeatMs - (Date.now() - lastSent);
       if (untilHeartbeat <= 0) {
         yield { type: "heartbeat" };
@@ -54,8 +59,8 @@ export async function* tailRun(
         continue;
       }
       // Bounded by pollMaxMs, so a tail whose run left the cache (it lingered out) moves on to the feed.
-      if (cached) await bus.wait(runId, seen, Math.min(ctx.options.pollMaxMs, untilHeartbeat), signal);
-      else await feed.wait(fed, untilHeartbeat, signal);
+      if (cached) await bus.wait(runId, seen, Math.min(ctx.options.pollMaxMs, untilHeartbeat), woken);
+      else await feed.wait(fed, untilHeartbeat, woken);
     }
   } finally {
     feeds.release(feed);

@@ -25,6 +25,8 @@ export interface RunDoc {
   cancel_requested: RunRecord["cancelRequested"];
   /** The creating RPC's W3C traceparent (tracing on); absent otherwise. */
   trace_parent?: string;
+  /** RunRecord.handover as it is; absent: never handed back. */
+  handover?: RunRecord["handover"];
   /** Set by markDeleting: the run's rows are being deleted and every read skips it. Absent otherwise. */
   deleting?: true;
 }
@@ -55,6 +57,7 @@ const RUN_FIELDS: Record<string, keyof RunDoc> = {
   leaseUntil: "lease_until",
   cancelRequested: "cancel_requested",
   kwargs: "kwargs",
+  handover: "handover",
 };
 
 function toRunDoc(run: RunRecord): RunDoc {
@@ -95,14 +98,12 @@ function fromRunDoc(doc: RunDoc): RunRecord {
     leaseUntil: doc.lease_until ?? null,
     cancelRequested: doc.cancel_requested ?? null,
     ...(doc.trace_parent && { traceParent: doc.trace_parent }),
+    ...(doc.handover && { handover: doc.handover }),
   };
 }
 
-/**
- * A user's active-run slots, one document per user: the runs holding them.
- * Taking a slot is one conditional update of that document, so it is atomic
- * without transactions; freeing one is a $pull, so doing it twice is harmless.
- */
+/** A user's active-run slots, one document per user: taking one is one conditional update of it (atomic
+ * without transactions); freeing one is a $pull, so doing it twice is harmless. */
 export interface RunSlotsDoc {
   _id: string;
   runs: Array<{ run_id: string; taken_at: Date }>;
