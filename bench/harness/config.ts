@@ -18,6 +18,7 @@ const { values: argv } = parseArgs({
     "before-dir": { type: "string" },
     "after-dir": { type: "string" },
     rounds: { type: "string" },
+    "startup-before": { type: "string" },
   },
   strict: true,
 });
@@ -39,6 +40,8 @@ export const CONCURRENCY = [1, 16, 64];
 export const COMPARE_ONLY = ONLY !== null && ONLY.has("compare") && ONLY.size === 1;
 export const BEFORE_DIR = argv["before-dir"] ? resolve(argv["before-dir"]) : null;
 export const AFTER_DIR = resolve(argv["after-dir"] ?? ROOT);
+/** `--startup-before <git ref>`: the start-up section also starts that commit's build (sections/startup.ts). */
+export const STARTUP_BEFORE = argv["startup-before"] ?? null;
 export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1 : 5;
 
 /** Every size and duration of the run, by mode. */
