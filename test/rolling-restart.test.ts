@@ -14,6 +14,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { RunsService, RunStatus, StreamMode, type RunEvent } from "../gen/agentruns/v1/runs_pb.js";
 import { expectStrictlyIncreasing } from "./helpers/events.js";
+import { frames, type Frame } from "./helpers/http-api.js";
 import { spawnService, type ServiceProcess } from "./helpers/process.js";
 import { userInput, type RunsClient } from "./helpers/server.js";
 
@@ -63,6 +64,38 @@ async function follow(runId: string, first: "a" | "b"): Promise<{ events: RunEve
   throw new Error(`run ${runId} never ended`);
 }
 
+/** The same through the LangGraph HTTP API: its SSE stream, resumed with Last-Event-ID. */
+async function followHttp(run: { runId: string; threadId: string }, first: "a" | "b"): Promise<Frame[]> {
+  const got: Frame[] = [];
+  let name = first;
+  for (let tries = 0; tries < 100; tries++) {
+    const replica = replicas.get(name);
+    name = name === "a" ? "b" : "a";
+    if (!replica || replica.child.exitCode !== null) {
+      await sleep(100);
+      continue;
+    }
+    const last = got.at(-1)?.id;
+    try {
+      const res = await fetch(`${replica.url}/threads/${run.threadId}/runs/${run.runId}/stream`, { headers: last ? { "last-event-id": last } : {} });
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for await (const chunk of res.body!) {
+        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+        const complete = buffer.slice(0, buffer.lastIndexOf("\n\n") + 2);
+        buffer = buffer.slice(complete.length);
+        for (const frame of frames(complete)) {
+          got.push(frame);
+          if (frame.event === "end") return got;
+        }
+      }
+    } catch {
+      // Cut mid-stream: resume on the other replica.
+    }
+  }
+  throw new Error(`run ${run.runId} never ended over HTTP`);
+}
+
 async function restart(name: "a" | "b"): Promise<string> {
   const old = replicas.get(name)!;
   const code = await old.stop("SIGTERM");
@@ -85,12 +118,20 @@ describe("a rolling restart of two replicas on one MongoDB", () => {
     );
     // Two readers per run, one starting on each replica.
     const readers = created.flatMap((run) => [follow(run.runId, "a"), follow(run.runId, "b")]);
+    const httpReaders = created.slice(0, 4).map((run) => followHttp(run, "a"));
     await sleep(STEP_MS * 2.5);
     const logsA = await restart("a");
     await sleep(STEP_MS * 2);
     const logsB = await restart("b");
 
     const followed = await Promise.all(readers);
+    for (const got of await Promise.all(httpReaders)) {
+      const ids = got.flatMap((f) => (f.id === undefined ? [] : [BigInt(f.id)]));
+      expectStrictlyIncreasing(ids);
+      expect(got.filter((f) => f.event === "custom").map((f) => (f.data as { step: number }).step), "HTTP stream: each step once").toEqual(Array.from({ length: STEPS }, (_, s) => s + 1));
+      expect(got.filter((f) => f.event === "end")).toHaveLength(1);
+      expect(got.at(-1)?.data).toMatchObject({ status: "success" });
+    }
     const client = clientFor(replicas.get("a")!.url);
     for (const [i, run] of created.entries()) {
       const done = await client.awaitRun({ runId: run.runId });

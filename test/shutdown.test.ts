@@ -29,6 +29,10 @@ describe("SIGTERM", () => {
       const grpcClient = createClient(RunsService, createGrpcTransport({ baseUrl: a.url }));
       const short = await start(client, { delay_ms: 300 });
       const cutShort = short.rest.then(() => null, (error: unknown) => ConnectError.from(error));
+      // A WaitRun on A for a run that goes on elsewhere: UNAVAILABLE once A's drain is over.
+      const waitThread = randomUUID();
+      const waited = client.waitRun({ run: { assistantId: "demo", threadId: waitThread, input: userInput("x"), context: { delay_ms: 300 } } });
+      const cutWait = waited.then(() => null, (error: unknown) => ConnectError.from(error));
       const long = await start(client, { delay_ms: 30_000 });
       const longGrpc = await start(grpcClient, { delay_ms: 30_000 });
       const code = await a.stop("SIGTERM");
@@ -42,6 +46,9 @@ describe("SIGTERM", () => {
       expect(kinds(joined).filter((k) => k === "end")).toHaveLength(1);
       expect(a.logs()).toContain("handed back to be resumed");
       expect(observer.logs()).toContain("resuming a run handed back by a draining replica");
+      expect((await cutWait)?.code).toBe(Code.Unavailable);
+      const [waitedRun] = (await other.listRuns({ threadId: waitThread })).runs;
+      expect((await other.awaitRun({ runId: waitedRun!.runId })).run?.status).toBe(RunStatus.SUCCESS);
       // One node of 30 s reaches no boundary within the grace period: interrupted, recorded, `end` sent on A.
       expect(endStatus(await long.rest)).toBe(RunStatus.INTERRUPTED);
       expect(endStatus(await longGrpc.rest)).toBe(RunStatus.INTERRUPTED);

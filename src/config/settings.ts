@@ -126,7 +126,7 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
   // 1,000 per run: a shared audience (one feed per run serves them all); 100 per user: more than any UI opens, fewer than a loop.
   maxJoinersPerRun: { flag: "max-joiners-per-run", arg: "N", env: "AGENT_RUNS_MAX_JOINERS_PER_RUN", schema: integer(1), default: 1_000, description: "`JoinRun` streams open on one run, per replica; beyond: `RESOURCE_EXHAUSTED`" },
   maxJoinersPerUser: { flag: "max-joiners-per-user", arg: "N", env: "AGENT_RUNS_MAX_JOINERS_PER_USER", schema: integer(1), default: 100, description: "`JoinRun` streams a user has open, per replica; beyond: `RESOURCE_EXHAUSTED`" },
-  drainMs: { flag: "drain-ms", arg: "N", env: "AGENT_RUNS_DRAIN_MS", schema: integer(0), default: 10_000, description: "on SIGTERM, how long live runs may finish before they are interrupted" },
+  drainMs: { flag: "drain-ms", arg: "N", env: "AGENT_RUNS_DRAIN_MS", schema: integer(0), default: 10_000, description: "on SIGTERM, how long live runs get to reach a step boundary and be handed over (MongoDB) or to finish (memory) before they are interrupted" },
   runTimeoutSeconds: {
     flag: "run-timeout-s", arg: "N", env: "AGENT_RUNS_RUN_TIMEOUT_S", schema: integer(1), default: 3_600,
     description: "a run's time limit when its request gives no `timeout_seconds`; past it the run ends `RUN_STATUS_TIMEOUT`",

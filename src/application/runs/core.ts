@@ -47,8 +47,10 @@ export class RunsCore {
     return this.canceller.cancel(run, action, wait, signal);
   }
 
+  /** Once the drain is over, a wait for a run going on elsewhere ends UNAVAILABLE: the client waits on another replica. */
   waitForEnd(runId: string, signal?: AbortSignal): Promise<RunRecord | null> {
-    return this.canceller.waitForEnd(runId, signal);
+    const closing = this.closing.signal;
+    return this.canceller.waitForEnd(runId, signal ? AbortSignal.any([signal, closing]) : closing);
   }
 
   tail(runId: string, afterSeq: number, heartbeatMs: number, signal: AbortSignal, onStopped?: OnTailStopped): AsyncGenerator<TailItem> {
@@ -88,6 +90,6 @@ export class RunsCore {
     await Promise.allSettled(live.map((each) => each.done));
     clearTimeout(timer);
     this.leases.stop();
-    this.closing.abort();
+    this.closing.abort(new ShuttingDownError("this replica is shutting down; the run goes on: AwaitRun or JoinRun on another replica"));
   }
 }
