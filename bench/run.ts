@@ -79,7 +79,8 @@ async function measure(): Promise<void> {
   if (want("resource-pages")) await section("ListRuns and SearchThreads page time (issue 17)", async () => void (await resourcePagesSection()));
   // A fresh server and 200+ runs: longer than quick mode's budget allows, so there only when named.
   if (want("webhooks") && (!QUICK || named("webhooks"))) await section("webhook delivery latency (issue 17)", async () => void (await webhooksSection()));
-  if (want("startup")) await section("start-up: process start to the first answered WaitRun (issue 19)", async () => void (await startupSection()));
+  // Fresh processes only, up to four kinds of start (npm, Vite) and a build: quick mode leaves them to the full run unless named.
+  if (want("startup") && (!QUICK || named("startup"))) await section("start-up: process start to the first answered WaitRun (issue 19)", async () => void (await startupSection()));
   // Jaeger and four fresh servers: past quick mode's budget, so there only when named.
   if (want("tracing") && (!QUICK || named("tracing"))) await section("OpenTelemetry tracing off and on (issue 19)", async () => void (await tracingSection(worker)));
   if (want("http-api")) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker));

@@ -47,16 +47,16 @@ export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1
 /** Every size and duration of the run, by mode. */
 export const S = QUICK
   ? {
-      wait: { warmupMs: 300, durationMs: 1000 },
-      echo: { warmupMs: 200, durationMs: 700, concurrency: [16] },
-      invoke: { warmupMs: 200, durationMs: 1000, concurrency: [16] },
+      wait: { warmupMs: 200, durationMs: 500 },
+      echo: { warmupMs: 100, durationMs: 400, concurrency: [16] },
+      invoke: { warmupMs: 100, durationMs: 500, concurrency: [16] },
       streamTiming: { reps: 20, warmup: 3 },
       burst: 10_000,
       paced: { count: 200, intervalMs: 1 },
       profile: null as null | { durationMs: number },
       idle: [100, 500],
-      finished: { total: 2_000, chunk: 1_000, budgetMs: 20_000 },
-      mongo: { wait: { warmupMs: 300, durationMs: 1000 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
+      finished: { total: 1_000, chunk: 500, budgetMs: 20_000 },
+      mongo: { wait: { warmupMs: 200, durationMs: 500 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
       compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
       hardening: { events: 10_000, warmup: 0, cancelRuns: 3, fullRuns: 1, sigtermRuns: 1, sigtermIdle: false, watchers: [1, 100], watchMs: 500, mongo: false },

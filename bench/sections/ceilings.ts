@@ -1,7 +1,7 @@
 // Section 2: the ceilings (bare echo unary on the same server stack, in-process graph.invoke),
 // agent-runs' ratios to them and to the anchors, and what one run costs in CPU.
 import { fmt, fmtRatio, PROTOCOL_LABEL, PROTOCOLS, ratio, type Protocol } from "../lib.js";
-import { CONCURRENCY, JIT_WARMUP_MS, REPS, S } from "../harness/config.js";
+import { CONCURRENCY, JIT_WARMUP_MS, QUICK, REPS, S } from "../harness/config.js";
 import { table } from "../harness/markdown.js";
 import { describeLoop, loopOn } from "../harness/measure.js";
 import { cellsOf, R, waitCell, type Sample } from "../harness/results.js";
@@ -13,7 +13,7 @@ export async function echoCeiling(worker: Worker, echo: Server): Promise<void> {
   // The three protocols through the project's listen(), plus gRPC on a plain node:http2 server.
   const variants: Array<{ key: string; protocol: Protocol; url: string }> = PROTOCOLS.map((protocol) => ({ key: protocol, protocol, url: echo.url }));
   if (echo.plainH2Url) variants.push({ key: "grpc-plain-h2", protocol: "grpc", url: echo.plainH2Url });
-  for (const v of variants) await worker.run({ kind: "echo-unary", url: v.url, protocol: v.protocol, concurrency: 16, warmupMs: 500, durationMs: 100 });
+  for (const v of variants) await worker.run({ kind: "echo-unary", url: v.url, protocol: v.protocol, concurrency: 16, warmupMs: QUICK ? 100 : 500, durationMs: 100 });
   for (let rep = 0; rep < REPS; rep++) {
     for (const v of variants) {
       for (const concurrency of S.echo.concurrency) {

@@ -76,7 +76,7 @@ export async function crossReplicaSection(): Promise<CrossReplicaResult> {
   // One user opens all the streams: the per-user and per-run JoinRun caps are raised past them.
   const B = await startLoggedReplica(mongo.uri, "bench-cross", { maxJoinersPerUser: 5_000, maxJoinersPerRun: 5_000 });
   try {
-    const runs = QUICK ? 5 : 20;
+    const runs = QUICK ? 2 : 20;
     const eventsPerRun = 50;
     const latencies: number[] = [];
     const onA: number[] = [];
@@ -87,12 +87,12 @@ export async function crossReplicaSection(): Promise<CrossReplicaResult> {
     const delivery = summarize(latencies);
     const local = summarize(onA);
     log(`   B's JoinRun of A's runs: delivery p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms over ${latencies.length} events (A's own StreamRun: p50 ${local.p50.toFixed(1)}, p99 ${local.p99.toFixed(1)})`);
-    const windowMs = QUICK ? 2_000 : 5_000;
+    const windowMs = QUICK ? 1_000 : 5_000;
     let t0 = performance.now();
     await new Promise((resolve) => setTimeout(resolve, windowMs));
     const idleQueriesPerSec = queriesPerSec(B.replica, t0, performance.now());
-    const streamRuns = 100;
-    const streams = 1_000;
+    const streamRuns = QUICK ? 20 : 100;
+    const streams = QUICK ? 200 : 1_000;
     const live = await Promise.all(Array.from({ length: streamRuns }, () => startOnA(A.client, 2_000, 50)));
     const abort = new AbortController();
     let failed = 0;

@@ -44,13 +44,13 @@ export async function mongoLatencySection(): Promise<LatencyRow[]> {
   const config = defaultConfig({ host: "127.0.0.1", port: 0, logLevel: "silent", store: "mongodb", mongodbUri: proxy.uri, mongodbDatabase: "bench-latency", graphsFile: `${ROOT}/bench/langgraph.json`, drainMs: 2_000 });
   const server = await startServer(config);
   const client = createClient(RunsService, createGrpcTransport({ baseUrl: server.url }));
-  const runs = QUICK ? 10 : 40;
+  const runs = QUICK ? 5 : 40;
   const rows: LatencyRow[] = RPCS.map(([rpc]) => ({ rpc, p50: {}, p99: {}, slope: 0 }));
   try {
     for (const latency of LATENCIES) {
       if (latency > 0) await proxy.add("latency", { type: "latency", attributes: { latency, jitter: 0 } });
       for (const [i, [rpc, call]] of RPCS.entries()) {
-        for (let w = 0; w < 3; w++) await call(client);
+        for (let w = 0; w < (QUICK ? 1 : 3); w++) await call(client);
         const times: number[] = [];
         for (let r = 0; r < runs; r++) {
           const t0 = performance.now();

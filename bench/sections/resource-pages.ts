@@ -102,7 +102,7 @@ async function storeCase(store: "memory" | "mongodb", uri: string | null, sizes:
 }
 
 export async function resourcePagesSection(): Promise<PageTimes[]> {
-  const sizes = QUICK ? [1_000, 5_000] : [10_000, 100_000];
+  const sizes = QUICK ? [500, 2_000] : [10_000, 100_000];
   const reps = QUICK ? 10 : 50;
   const results = await storeCase("memory", null, sizes, reps);
   // A real mongod when MONGODB_URI names one (mongo-java-server scans every query whatever its index).

@@ -2,11 +2,11 @@
 // repetition; the anchors add their own series (sections/anchors.ts).
 import { fmt, PROTOCOLS } from "../lib.js";
 import { barChart } from "../svg.js";
-import { CONCURRENCY, JIT_WARMUP_MS, REPS, S } from "../harness/config.js";
+import { CONCURRENCY, JIT_WARMUP_MS, QUICK, REPS, S } from "../harness/config.js";
 import { figure, table } from "../harness/markdown.js";
 import { describeLoop, loopOn } from "../harness/measure.js";
 import { cellsOf, R, SERIES_LABEL, waitCell, type Sample } from "../harness/results.js";
-import { startAgentRuns } from "../harness/server.js";
+import { startAgentRuns, type Server } from "../harness/server.js";
 import type { Worker } from "../harness/worker.js";
 
 /**
@@ -16,22 +16,30 @@ import type { Worker } from "../harness/worker.js";
  */
 export async function waitMatrix(worker: Worker): Promise<void> {
   const reps: Record<string, Record<string, Sample[]>> = {};
-  for (let rep = 0; rep < REPS; rep++) {
-    for (const protocol of PROTOCOLS) {
-      const server = await startAgentRuns(`agent-runs-wait-${rep + 1}-${protocol}`);
-      try {
-        await worker.run({ kind: "wait", url: server.url, protocol, assistantId: "echo", concurrency: 16, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
-        for (const concurrency of CONCURRENCY) {
-          const r = await loopOn(worker, server, { kind: "wait", url: server.url, protocol, assistantId: "echo", concurrency, ...S.wait });
-          describeLoop(`rep ${rep + 1} WaitRun ${protocol} x${concurrency}`, r);
-          ((reps[`agent-runs ${protocol}`] ??= {})[concurrency] ??= []).push(r);
-        }
-      } finally {
-        await server.stop();
-      }
-    }
+  // Quick mode (a smoke check, one repetition) starts one server for the three protocols: two start-ups fewer.
+  const shared = QUICK ? await startAgentRuns("agent-runs-wait-quick") : null;
+  try {
+    for (let rep = 0; rep < REPS; rep++) await waitRep(worker, rep, shared, reps);
+  } finally {
+    await shared?.stop();
   }
   for (const [series, byC] of Object.entries(reps)) R.wait[series] = cellsOf(byC);
+}
+
+async function waitRep(worker: Worker, rep: number, shared: Server | null, reps: Record<string, Record<string, Sample[]>>): Promise<void> {
+  for (const protocol of PROTOCOLS) {
+    const server = shared ?? (await startAgentRuns(`agent-runs-wait-${rep + 1}-${protocol}`));
+    try {
+      await worker.run({ kind: "wait", url: server.url, protocol, assistantId: "echo", concurrency: 16, warmupMs: JIT_WARMUP_MS, durationMs: 100 });
+      for (const concurrency of CONCURRENCY) {
+        const r = await loopOn(worker, server, { kind: "wait", url: server.url, protocol, assistantId: "echo", concurrency, ...S.wait });
+        describeLoop(`rep ${rep + 1} WaitRun ${protocol} x${concurrency}`, r);
+        ((reps[`agent-runs ${protocol}`] ??= {})[concurrency] ??= []).push(r);
+      }
+    } finally {
+      if (server !== shared) await server.stop();
+    }
+  }
 }
 
 export function waitFigures(): Array<[string, string]> {
@@ -89,7 +97,7 @@ export function waitReport(figures: string[]): string[] {
   return [
     `## 1. WaitRun throughput and latency (one-node graph)`,
     ``,
-    `A fresh agent-runs server for each protocol and repetition (warmed up first), so that every cell starts from the same state and no server serves more than ~10k runs; what happens past that (the memory store's eviction) is in section 5. Closed loop: each client sends its next request when the previous answer arrived; one connection per client (an HTTP/2 session for gRPC, a keep-alive socket for HTTP/1.1). Window ${fmt(S.wait.durationMs / 1000)} s after ${fmt(S.wait.warmupMs / 1000)} s warm-up (anchors: ${anchors}). "server cores" is the server process's CPU time per wall second (1.0 = one core busy).`,
+    `${QUICK ? "Quick mode: one agent-runs server for the three protocols (warmed up before each). In a full run: " : ""}A fresh agent-runs server for each protocol and repetition (warmed up first), so that every cell starts from the same state and no server serves more than ~10k runs; what happens past that (the memory store's eviction) is in section 5. Closed loop: each client sends its next request when the previous answer arrived; one connection per client (an HTTP/2 session for gRPC, a keep-alive socket for HTTP/1.1). Window ${fmt(S.wait.durationMs / 1000)} s after ${fmt(S.wait.warmupMs / 1000)} s warm-up (anchors: ${anchors}). "server cores" is the server process's CPU time per wall second (1.0 = one core busy).`,
     ``,
     table(["series", "clients", "runs/s", "p50 ms", "p99 ms", "server cores", "load-gen cores", "errors"], rows),
     ``,
