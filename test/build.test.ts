@@ -7,7 +7,7 @@
 // (one copy, not a second from node_modules), and exits 0 on SIGTERM. Loopback only.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -53,6 +53,7 @@ beforeAll(async () => {
   await run(process.execPath, [join(REPO, "scripts/build.mjs"), join(dir, "dist")], { cwd: REPO, timeout: 120_000, maxBuffer: 16 << 20 });
   await copyFile(join(REPO, "package.json"), join(dir, "package.json"));
   await copyFile(join(REPO, "package-lock.json"), join(dir, "package-lock.json"));
+  await cp(join(REPO, "scripts"), join(dir, "scripts"), { recursive: true });
   await npm(["ci", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], dir, 240_000);
   await mkdir(join(dir, "agents"));
   await writeFile(join(dir, GRAPH_FILE), GRAPH);
@@ -151,6 +152,11 @@ describe("the compiled build", () => {
     }
     expect(imports).toBeGreaterThan(10);
     expect(bad).toEqual([]);
+  });
+
+  it("runs under npm start with no build tools (dist/, scripts/, package.json and npm ci --omit=dev: README's deploy)", async () => {
+    const { stdout } = await npm(["start", "--silent", "--", "--help"], dir, 60_000);
+    expect(stdout).toContain("--graphs");
   });
 
   it("starts without a TypeScript loader and answers WaitRun over Connect JSON", async () => {
