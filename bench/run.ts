@@ -7,7 +7,7 @@
 //
 // Options: --quick, --skip-anchors, --reps N, --out DIR, --only a,b (sections:
 // wait, echo, invoke, stream, events, list, profile, mongo, idle, finished,
-// hardening, hardening-bounds, mongo-commands, startup, resource-pages, webhooks, tracing, anchors; partial runs write into bench/.out/partial/ unless --out is given).
+// hardening, hardening-bounds, mongo-commands, rolling-restart, startup, resource-pages, webhooks, tracing, anchors; partial runs write into bench/.out/partial/ unless --out is given).
 // `--only compare --before-dir DIR [--after-dir DIR] [--rounds N]` measures two
 // checkouts alternately instead and writes compare.md and results.json only.
 // The flags are parsed in harness/config.ts; each section's measurement and its
@@ -34,6 +34,7 @@ import { mongoSection } from "./sections/mongo.js";
 import { mongoCommandsSection } from "./sections/mongo-commands.js";
 import { mongoLatencySection } from "./sections/mongo-latency.js";
 import { crossReplicaSection } from "./sections/cross-replica.js";
+import { rollingRestartSection } from "./sections/rolling-restart.js";
 import { resourcePagesSection } from "./sections/resource-pages.js";
 import { httpApiSection } from "./sections/http-api.js";
 import { profileRun } from "./sections/profile.js";
@@ -56,7 +57,8 @@ async function measure(): Promise<void> {
   ]);
   log(`   agent-runs ${main.url} (pid ${main.pid}), echo ${echo.url}`);
 
-  if (want("wait")) await section("WaitRun matrix (memory store, fresh server per protocol and repetition)", () => waitMatrix(worker));
+  // Quick mode puts the WaitRun matrix and the HTTP API on the main server instead of fresh ones (start-ups cost seconds on 2 cores).
+  if (want("wait")) await section(`WaitRun matrix (memory store, ${QUICK ? "the main server" : "fresh server per protocol and repetition"})`, () => waitMatrix(worker, QUICK ? main : null));
   if (want("echo")) await section("ceiling: bare connect-node unary echo", () => echoCeiling(worker, echo));
   if (want("invoke")) await section("ceiling: in-process graph.invoke", () => invokeCeiling(worker));
   if (want("stream")) await section("StreamRun time to first event / end", () => streamTiming(worker, main));
@@ -64,6 +66,7 @@ async function measure(): Promise<void> {
   if (want("list")) await section("ListRunMessages on the memory store", () => seedAndList(worker, "memory", main));
   if (want("profile") && S.profile) await section("CPU profile (WaitRun gRPC x16, StreamRun burst)", () => profileRun(worker));
   if (want("mongo")) await section("MongoDB store", () => mongoSection(worker, main));
+  if (want("http-api") && QUICK) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker, main));
   await main.stop();
   await echo.stop();
   if (want("idle")) await section("memory: idle open streams", () => memoryIdle(worker, idleServer, "agent-runs", S.idle));
@@ -76,6 +79,8 @@ async function measure(): Promise<void> {
   if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
   if (want("mongo-commands")) await section("MongoDB round trips in series (issue 20, toxiproxy)", async () => void (R.mongoLatency = await mongoLatencySection()));
   if (want("mongo-commands")) await section("MongoDB cross-replica streams (issue 20)", async () => void (R.crossReplica = await crossReplicaSection()));
+  // Two replica processes, 40 runs of 3 s, a SIGTERM and lease-keeper ticks, twice (~50 s): not in quick mode unless named.
+  if (want("rolling-restart") && (!QUICK || named("rolling-restart"))) await section("rolling restart: what it costs a run (issue 20)", async () => void (await rollingRestartSection()));
   if (want("resource-pages")) await section("ListRuns and SearchThreads page time (issue 17)", async () => void (await resourcePagesSection()));
   // A fresh server and 200+ runs: longer than quick mode's budget allows, so there only when named.
   if (want("webhooks") && (!QUICK || named("webhooks"))) await section("webhook delivery latency (issue 17)", async () => void (await webhooksSection()));
@@ -83,7 +88,7 @@ async function measure(): Promise<void> {
   if (want("startup") && (!QUICK || named("startup"))) await section("start-up: process start to the first answered WaitRun (issue 19)", async () => void (await startupSection()));
   // Jaeger and four fresh servers: past quick mode's budget, so there only when named.
   if (want("tracing") && (!QUICK || named("tracing"))) await section("OpenTelemetry tracing off and on (issue 19)", async () => void (await tracingSection(worker)));
-  if (want("http-api")) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker));
+  if (want("http-api") && !QUICK) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
 }

@@ -7,6 +7,7 @@ import type { BoundsResults } from "../sections/hardening-client.js";
 import type { CommandsCase } from "../sections/mongo-commands.js";
 import type { LatencyRow } from "../sections/mongo-latency.js";
 import type { CrossReplicaResult } from "../sections/cross-replica.js";
+import type { RollingRestartCase } from "../sections/rolling-restart.js";
 import type { PageTimes } from "../sections/resource-pages.js";
 import type { StartupCase } from "../sections/startup.js";
 import type { TracingResults } from "../sections/tracing.js";
@@ -185,6 +186,8 @@ export const R = {
   mongoLatency: [] as LatencyRow[],
   /** Section 10: cross-replica delivery and queries (sections/cross-replica.ts). */
   crossReplica: null as null | CrossReplicaResult,
+  /** Section 10.4: a rolling restart of one of two replicas, per run (sections/rolling-restart.ts). */
+  rollingRestart: [] as RollingRestartCase[],
   /** Section 11: ListRuns and SearchThreads page times (sections/resource-pages.ts). */
   resourcePages: [] as PageTimes[],
   /** Section 12: webhook delivery latency (sections/webhooks.ts). */

@@ -12,6 +12,7 @@ import { memoryFigures, memoryHeadline, memoryReport } from "../sections/memory.
 import { mongoFigures, mongoHeadline, mongoReport } from "../sections/mongo.js";
 import { mongoCommandsReport } from "../sections/mongo-commands.js";
 import { resourcePagesReport } from "../sections/resource-pages.js";
+import { rollingRestartReport } from "../sections/rolling-restart.js";
 import { httpApiReport } from "../sections/http-api.js";
 import { profileHeadline, profileReport } from "../sections/profile-report.js";
 import { startupReport } from "../sections/startup.js";
@@ -68,6 +69,7 @@ export function report(figures: string[], durationSec: number): string {
     ...history(),
     ...hardeningReport(),
     ...mongoCommandsReport(),
+    ...rollingRestartReport(),
     ...resourcePagesReport(),
     ...httpApiReport(),
     ...webhooksReport(),
