@@ -47,7 +47,7 @@ export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1
 /** Every size and duration of the run, by mode. */
 export const S = QUICK
   ? {
-      wait: { warmupMs: 200, durationMs: 500 },
+      wait: { warmupMs: 150, durationMs: 400 },
       echo: { warmupMs: 100, durationMs: 400, concurrency: [16] },
       invoke: { warmupMs: 100, durationMs: 500, concurrency: [16] },
       streamTiming: { reps: 20, warmup: 3 },

@@ -5,22 +5,23 @@
 // latency is sleep-bound (their queue polls), ours CPU-bound, so only the CPU figure holds across VMs.
 import { fmt, fmtRatio, ratio } from "../lib.js";
 import { CONCURRENCY, QUICK, S } from "../harness/config.js";
-import { startAgentRuns } from "../harness/server.js";
+import { startAgentRuns, type Server } from "../harness/server.js";
 import { waitCell, R } from "../harness/results.js";
 import type { Worker } from "../harness/worker.js";
 import { httpStreamSeries, httpWaitSeries, type HttpPlan } from "./anchors.js";
 
 export const HTTP_SERIES = "agent-runs http";
-const QUICK_PLAN: HttpPlan = { warmupMs: 300, durationMs: { 16: 1000 }, streamReps: 10 };
+const QUICK_PLAN: HttpPlan = { warmupMs: 200, durationMs: { 16: 500 }, streamReps: 10 };
 
-export async function httpApiSection(worker: Worker): Promise<void> {
-  const server = await startAgentRuns("agent-runs-http");
+/** `reuse`: quick mode's main server (one start-up fewer); otherwise a fresh one. */
+export async function httpApiSection(worker: Worker, reuse?: Server): Promise<void> {
+  const server = reuse ?? (await startAgentRuns("agent-runs-http"));
   try {
     const target = { key: HTTP_SERIES, url: server.url, pid: server.pid };
     await httpWaitSeries(worker, target, S.anchors ?? QUICK_PLAN, QUICK ? [16] : CONCURRENCY);
     await httpStreamSeries(worker, target, S.anchors ?? QUICK_PLAN);
   } finally {
-    await server.stop();
+    if (!reuse) await server.stop();
   }
 }
 

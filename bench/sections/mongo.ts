@@ -14,7 +14,7 @@ import { seedAndList } from "./list.js";
 const SERIES = "agent-runs grpc (mongodb)";
 
 async function mongoWait(worker: Worker, server: Server): Promise<void> {
-  await worker.run({ kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: QUICK ? 300 : 1500, durationMs: 100 });
+  await worker.run({ kind: "wait", url: server.url, protocol: "grpc", assistantId: "echo", concurrency: 16, warmupMs: QUICK ? 150 : 1500, durationMs: 100 });
   const reps: Record<string, Sample[]> = {};
   for (let rep = 0; rep < REPS; rep++) {
     for (const concurrency of [1, 16]) {

@@ -14,15 +14,10 @@ import type { Worker } from "../harness/worker.js";
  * no server serves more than ~10k runs (so the memory store's eviction, which section 5 measures,
  * stays out of these numbers). Each server is warmed before its cells.
  */
-export async function waitMatrix(worker: Worker): Promise<void> {
+export async function waitMatrix(worker: Worker, shared: Server | null = null): Promise<void> {
   const reps: Record<string, Record<string, Sample[]>> = {};
-  // Quick mode (a smoke check, one repetition) starts one server for the three protocols: two start-ups fewer.
-  const shared = QUICK ? await startAgentRuns("agent-runs-wait-quick") : null;
-  try {
-    for (let rep = 0; rep < REPS; rep++) await waitRep(worker, rep, shared, reps);
-  } finally {
-    await shared?.stop();
-  }
+  // `shared`: quick mode (a smoke check, one repetition) runs the three protocols on the run's main server, three start-ups fewer.
+  for (let rep = 0; rep < REPS; rep++) await waitRep(worker, rep, shared, reps);
   for (const [series, byC] of Object.entries(reps)) R.wait[series] = cellsOf(byC);
 }
 
@@ -97,7 +92,7 @@ export function waitReport(figures: string[]): string[] {
   return [
     `## 1. WaitRun throughput and latency (one-node graph)`,
     ``,
-    `${QUICK ? "Quick mode: one agent-runs server for the three protocols (warmed up before each). In a full run: " : ""}A fresh agent-runs server for each protocol and repetition (warmed up first), so that every cell starts from the same state and no server serves more than ~10k runs; what happens past that (the memory store's eviction) is in section 5. Closed loop: each client sends its next request when the previous answer arrived; one connection per client (an HTTP/2 session for gRPC, a keep-alive socket for HTTP/1.1). Window ${fmt(S.wait.durationMs / 1000)} s after ${fmt(S.wait.warmupMs / 1000)} s warm-up (anchors: ${anchors}). "server cores" is the server process's CPU time per wall second (1.0 = one core busy).`,
+    `${QUICK ? "Quick mode: the run's main agent-runs server for the three protocols (warmed up before each). In a full run: " : ""}A fresh agent-runs server for each protocol and repetition (warmed up first), so that every cell starts from the same state and no server serves more than ~10k runs; what happens past that (the memory store's eviction) is in section 5. Closed loop: each client sends its next request when the previous answer arrived; one connection per client (an HTTP/2 session for gRPC, a keep-alive socket for HTTP/1.1). Window ${fmt(S.wait.durationMs / 1000)} s after ${fmt(S.wait.warmupMs / 1000)} s warm-up (anchors: ${anchors}). "server cores" is the server process's CPU time per wall second (1.0 = one core busy).`,
     ``,
     table(["series", "clients", "runs/s", "p50 ms", "p99 ms", "server cores", "load-gen cores", "errors"], rows),
     ``,
