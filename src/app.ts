@@ -11,8 +11,9 @@ import { file_grpc_health_v1_health } from "../gen/grpc/health/v1/health_pb.js";
 import { healthRoutes } from "./server/health.js";
 import { reflectionRoutes } from "./server/reflection.js";
 import { staticFiles } from "./server/static.js";
-import { createMetrics, observeInterceptor } from "./server/observability.js";
+import { createMetrics, observeInterceptor, type Metrics } from "./server/observability.js";
 import { pino, type Logger } from "pino";
+import type { Registry } from "prom-client";
 import { createApplication, type Application, type WebhookOptions } from "./application/index.js";
 import { createAuthenticator, loadAuthConfig, type AuthConfig } from "./auth/authenticator.js";
 import { createValidator } from "@bufbuild/protovalidate";
@@ -54,6 +55,8 @@ export interface App {
   /** The LangGraph Platform and DeerFlow HTTP routes (src/http/), for tests and tools that read the route table. */
   httpApi: HttpApi;
   handler: RequestHandler;
+  /** What /metrics serves: for tests that read a metric without a socket. */
+  metrics: Registry;
   replicaId: string;
   /** Stops taking runs and lets live ones finish (interrupted after `drainMs`). */
   drain(): Promise<void>;
@@ -69,11 +72,15 @@ export interface AppOptions {
   webhookResolveAll?: WebhookOptions["resolveAll"];
 }
 
-/** The webhook settings; the body is the run as GetRun shows it in JSON, made here where both the application and the wire format are in reach. */
-function webhookOptions(config: Config, options: AppOptions): WebhookOptions {
+/**
+ * The webhook settings; the body is the run as GetRun shows it in JSON, made here where both the application and the wire format are in reach;
+ * the deliverer's outcomes go to the metrics.
+ */
+function webhookOptions(config: Config, options: AppOptions, observer: Metrics["webhooks"]): WebhookOptions {
   const { webhookSecret: secret, webhookAllowPrivate: allowPrivate, webhookMaxAttempts: maxAttempts, webhookTimeoutMs: timeoutMs, webhookBackoffMs: backoffMs } = config;
   const runJson = (run: RunRecord) => toJsonString(RunSchema, runToProto(run));
-  return { secret, allowPrivate, maxAttempts, timeoutMs, backoffMs, runJson, ...(options.webhookResolveAll && { resolveAll: options.webhookResolveAll }) };
+  const keepFailedMs = config.webhookKeepFailedS * 1000;
+  return { secret, allowPrivate, maxAttempts, timeoutMs, backoffMs, keepFailedMs, runJson, observer, ...(options.webhookResolveAll && { resolveAll: options.webhookResolveAll }) };
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -83,12 +90,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const graphs = await loadGraphs(checkpointer, config.graphsFile ?? undefined, { demo: config.demo });
   const { leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, heartbeatMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds } = config;
   const runs = { replicaId, leaseMs, pollMinMs, pollMaxMs, maxActiveRunsPerUser, storeRetryMs, maxJoinersPerRun, maxJoinersPerUser, runTimeoutSeconds };
-  const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs, webhooks: webhookOptions(config, options) });
+  // Before the application, whose webhook deliverer reports to it; the sources are read at scrape time.
+  const metrics = createMetrics({ activeRuns: () => application.activeRunCount(), openStreams: () => deps.streams.open, webhooksPending: () => application.pendingWebhookCount() });
+  const application = createApplication({ stores, graphs, checkpointer, logger, heartbeatMs, runs, webhooks: webhookOptions(config, options, metrics.webhooks) });
   const deps: ServiceDeps = { app: application, streams: { open: 0 } };
   const authConfig = options.auth !== undefined ? options.auth : config.authConfigFile ? await loadAuthConfig(config.authConfigFile) : null;
   const authenticate = await createAuthenticator(authConfig);
   const ready = () => stores.ping().then(() => true, () => false);
-  const metrics = createMetrics({ activeRuns: () => application.activeRunCount(), openStreams: () => deps.streams.open });
   deps.eventsSent = metrics.eventsSent;
   const routes = (router: ConnectRouter) => {
     runsRoutes(deps)(router);
@@ -122,6 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     routerOptions,
     httpApi: restApi,
     handler,
+    metrics: metrics.registry,
     replicaId,
     drain: () => application.drain(config.drainMs),
     close: async () => {

@@ -67,6 +67,7 @@ describe("config", () => {
       webhookMaxAttempts: 12,
       webhookTimeoutMs: 10_000,
       webhookBackoffMs: 1_000,
+      webhookKeepFailedS: 7 * 86_400,
       demo: true,
       firstBytesTimeoutMs: 10_000,
       headersTimeoutMs: 30_000,

@@ -115,6 +115,7 @@ async function runEveryHintedQuery(): Promise<void> {
   await labelled("runs.latestByThread", () => stores.runs.latestByThread(run.threadId));
   await labelled("feedback.listByRun", () => stores.feedback.listByRun(run.runId));
   await labelled("webhooks.claimDue", () => stores.webhooks.claimDue(now, "c", now));
+  await labelled("webhooks.countPending", () => stores.webhooks.countPending(10));
   const after = { createdAt: now, threadId: run.threadId };
   await labelled("threads.page", () => stores.threads.page({ userId: "u1", metadata: {}, statuses: [], after: null, limit: 10 }));
   await labelled("threads.page filtered", () => stores.threads.page({ userId: "u1", metadata: { a: 1 }, statuses: ["busy", "idle"], after, limit: 10 }));

@@ -21,7 +21,7 @@ export type { RunSelector } from "./runs/run-resources.js";
 export type { TailItem } from "./runs/tail.js";
 export type { ThreadCreate, ThreadSearch } from "./threads/use-cases.js";
 export type { HistoryRequest, StateUpdate } from "./threads/state.js";
-export type { WebhookOptions } from "./webhooks/deliverer.js";
+export type { WebhookObserver, WebhookOptions, WebhookOutcome } from "./webhooks/deliverer.js";
 export { webhookUrlProblem } from "./webhooks/addresses.js";
 export { webhookSignature } from "./webhooks/post.js";
 
@@ -60,6 +60,8 @@ export interface Application {
   webhooks: WebhookPolicy;
   /** Runs executing on this replica. */
   activeRunCount(): number;
+  /** Webhook deliveries waiting to be sent, of every replica (a bounded count: one store query). */
+  pendingWebhookCount(): Promise<number>;
   /** Stops taking runs; live ones get `graceMs` to finish, then are interrupted. */
   drain(graceMs: number): Promise<void>;
 }
@@ -88,6 +90,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     graphs: deps.graphs,
     webhooks: { signing: deps.webhooks.secret !== null, allowPrivate: deps.webhooks.allowPrivate },
     activeRunCount: () => core.activeRunCount,
+    pendingWebhookCount: () => ctx.webhooks.pendingCount(),
     // Runs ending in the drain enqueue their webhooks; those are tried before the deliverer stops.
     drain: (graceMs) => core.drain(graceMs).then(() => ctx.webhooks.stop()),
   };

@@ -30,7 +30,7 @@ export interface Config extends ListenOptions {
   authConfigFile: string | null;
   memoryMaxRuns: number;
   memoryMaxBytes: number; memoryMaxCheckpointsPerThread: number;
-  webhookSecret: string | null; webhookAllowPrivate: boolean; webhookMaxAttempts: number; webhookTimeoutMs: number; webhookBackoffMs: number;
+  webhookSecret: string | null; webhookAllowPrivate: boolean; webhookMaxAttempts: number; webhookTimeoutMs: number; webhookBackoffMs: number; webhookKeepFailedS: number;
 }
 
 export interface Setting<T> {
@@ -155,11 +155,14 @@ export const SETTINGS: { [K in keyof Config]: Setting<Config[K]> } = {
     description: "let webhooks reach loopback, private, link-local and other non-public addresses (refused by default, by URL and by what names resolve to)" },
   // 12 attempts, retries from 1 s doubling to the 10-minute cap, jittered: 14 to 27 minutes of a receiver being down.
   webhookMaxAttempts: { flag: "webhook-max-attempts", arg: "N", env: "AGENT_RUNS_WEBHOOK_MAX_ATTEMPTS", schema: integer(1), default: 12,
-    description: "POSTs per webhook, the first included; then it is marked failed and logged" },
+    description: "POSTs per webhook, the first included; then it is marked failed, logged and kept for `--webhook-keep-failed-s`" },
   webhookTimeoutMs: { flag: "webhook-timeout-ms", arg: "N", env: "AGENT_RUNS_WEBHOOK_TIMEOUT_MS", schema: integer(100), default: 10_000,
     description: "bound on each webhook POST (connect to the end of the answer); past it the attempt failed" },
   webhookBackoffMs: { flag: "webhook-backoff-ms", arg: "N", env: "AGENT_RUNS_WEBHOOK_BACKOFF_MS", schema: integer(1), default: 1_000,
     description: "delay before a webhook's first retry; doubles with each retry up to 10 minutes, times a random 0.5..1" },
+  // 7 days: a weekend's outage of the receiver is still there to look at on Monday.
+  webhookKeepFailedS: { flag: "webhook-keep-failed-s", arg: "N", env: "AGENT_RUNS_WEBHOOK_KEEP_FAILED_S", schema: integer(1), default: 7 * 86_400, defaultText: "`604800` (7 days)",
+    description: "how long a webhook delivery that failed for good (attempts used up, or refused) is kept in the store, then deleted (MongoDB: a TTL index, within a minute or so)" },
   firstBytesTimeoutMs: bound("firstBytesTimeoutMs", "first-bytes-timeout-ms", "AGENT_RUNS_FIRST_BYTES_TIMEOUT_MS",
     "a new connection that has not sent enough to tell HTTP/2 from HTTP/1.1 by then is closed"),
   headersTimeoutMs: bound("headersTimeoutMs", "headers-timeout-ms", "AGENT_RUNS_HEADERS_TIMEOUT_MS",

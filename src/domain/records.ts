@@ -116,7 +116,7 @@ export interface FeedbackRecord {
 
 /**
  * A run's webhook waiting to be sent: kept in the store until a 2xx answer,
- * so it outlives the replica that enqueued it. One per run (its id is the run's).
+ * so it outlives the replica that enqueued it (once given up, until keepUntil). One per run (its id is the run's).
  */
 export interface WebhookDelivery {
   deliveryId: string;
@@ -133,5 +133,8 @@ export interface WebhookDelivery {
   /** The token of the claim that holds it; the holder alone may settle it. */
   claim: string | null;
   lastError: string | null;
+  /** When it was stored: the run's end. */
   createdAt: Date;
+  /** Failed only: when the store deletes it (given up, it is kept this long for a look); null while pending. */
+  keepUntil: Date | null;
 }

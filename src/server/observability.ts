@@ -2,7 +2,8 @@
 // from x-request-id or made up) in each log line, the caller's user id (and
 // the credential's own, for a call acting for a user), and the run id in each
 // line of an RPC that concerns a run; counts and latency by method and code;
-// active runs, open streams and events sent.
+// active runs, open streams and events sent; webhook attempts by outcome,
+// their time from the run's end to the 2xx, and the deliveries waiting.
 import { randomUUID } from "node:crypto";
 import { ConnectError, type Interceptor, type StreamRequest, type UnaryRequest } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
@@ -15,9 +16,18 @@ import { abandonedWith } from "./interceptors.js";
 export interface Metrics {
   registry: Registry;
   eventsSent: Counter;
+  /** What the webhook deliverer tells (the application's WebhookObserver, matched by shape: this layer does not import it). */
+  webhooks: { attempt(outcome: "delivered" | "failed_attempt" | "given_up"): void; delivered(seconds: number): void };
 }
 
-export function createMetrics(sources: { activeRuns: () => number; openStreams: () => number }): Metrics & { rpcs: Counter; latency: Histogram } {
+export interface MetricSources {
+  activeRuns: () => number;
+  openStreams: () => number;
+  /** Webhook deliveries waiting, of every replica: one bounded store count per scrape. */
+  webhooksPending: () => Promise<number>;
+}
+
+export function createMetrics(sources: MetricSources): Metrics & { rpcs: Counter; latency: Histogram } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const rpcs = new Counter({ name: "agentruns_rpc_total", help: "RPCs handled, by method and code", labelNames: ["method", "code"], registers: [registry] });
@@ -31,7 +41,35 @@ export function createMetrics(sources: { activeRuns: () => number; openStreams: 
   new Gauge({ name: "agentruns_active_runs", help: "Runs executing on this replica", registers: [registry], collect() { this.set(sources.activeRuns()); } });
   new Gauge({ name: "agentruns_open_streams", help: "StreamRun/JoinRun streams open on this replica", registers: [registry], collect() { this.set(sources.openStreams()); } });
   const eventsSent = new Counter({ name: "agentruns_events_sent_total", help: "Run events sent to stream clients", registers: [registry] });
-  return { registry, rpcs, latency, eventsSent };
+  return { registry, rpcs, latency, eventsSent, webhooks: webhookMetrics(registry, sources.webhooksPending) };
+}
+
+function webhookMetrics(registry: Registry, pending: MetricSources["webhooksPending"]): Metrics["webhooks"] {
+  const attempts = new Counter({
+    name: "agentruns_webhook_attempts_total",
+    help: "Webhook attempts on this replica, by outcome: delivered (a 2xx), failed_attempt (to be retried), given_up (failed for good, once per delivery)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "agentruns_webhook_delivery_seconds",
+    help: "From a run's end to its webhook's 2xx, retries included",
+    // Up to hours: 12 attempts with backoff doubling to 10 minutes take 14 to 27 minutes.
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "agentruns_webhook_deliveries_pending",
+    help: "Webhook deliveries waiting to be sent or retried, of every replica (counted up to 10000)",
+    registers: [registry],
+    // A store that does not answer (within --store-timeout-ms) reads NaN, unknown; the scrape still answers.
+    async collect() {
+      this.set(await pending().catch(() => NaN));
+    },
+  });
+  // Every outcome's series from the start, so rate() and alerts see a 0 rather than nothing.
+  for (const outcome of ["delivered", "failed_attempt", "given_up"]) attempts.inc({ outcome }, 0);
+  return { attempt: (outcome) => attempts.inc({ outcome }), delivered: (seconds) => latency.observe(seconds) };
 }
 
 function codeName(error: unknown): string {

@@ -224,9 +224,17 @@ export interface WebhookStore {
   delivered(deliveryId: string, claim: string): Promise<boolean>;
   /** Makes it due again at `dueAt`, released, with the error, if `claim` still holds it. */
   retryAt(deliveryId: string, claim: string, dueAt: Date, error: string): Promise<boolean>;
-  /** Marks it failed (never sent again), if `claim` still holds it. */
-  failed(deliveryId: string, claim: string, error: string): Promise<boolean>;
+  /**
+   * Marks it failed (never sent again), if `claim` still holds it, to be
+   * kept until `keepUntil`: from then get no longer finds it, and the store
+   * frees it (memory: at its next call; MongoDB: a TTL index, whose monitor
+   * runs every 60 s).
+   */
+  failed(deliveryId: string, claim: string, error: string, keepUntil: Date): Promise<boolean>;
+  /** The delivery; null once delivered, or failed and past its keepUntil (whether or not it is freed yet). */
   get(deliveryId: string): Promise<WebhookDelivery | null>;
+  /** Pending deliveries (due or not, claimed or not), counted up to `limit`: one bounded count, for a gauge. */
+  countPending(limit: number): Promise<number>;
 }
 
 export interface Stores {

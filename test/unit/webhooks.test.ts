@@ -228,9 +228,9 @@ describe("the memory store's failed deliveries", () => {
     const store = new MemoryWebhookStore();
     const ids = Array.from({ length: 1_005 }, (_, i) => `d${i}`);
     for (const id of ids) {
-      await store.enqueue({ deliveryId: id, runId: id, userId: "u", url: "https://example.com/", body: "{}", status: "pending", attempts: 0, dueAt: new Date(0), claim: null, lastError: null, createdAt: new Date(0) });
+      await store.enqueue({ deliveryId: id, runId: id, userId: "u", url: "https://example.com/", body: "{}", status: "pending", attempts: 0, dueAt: new Date(0), claim: null, lastError: null, createdAt: new Date(0), keepUntil: null });
       const claimed = await store.claimDue(new Date(), "c", new Date(0));
-      expect(await store.failed(claimed!.deliveryId, "c", "HTTP 500")).toBe(true);
+      expect(await store.failed(claimed!.deliveryId, "c", "HTTP 500", new Date(Date.now() + 60_000))).toBe(true);
     }
     expect(await store.get("d0")).toBeNull();
     expect(await store.get("d4")).toBeNull();

@@ -4,7 +4,9 @@
 // what is due (retries, and deliveries left by a replica that stopped), one
 // claim per attempt. A 2xx
 // removes it; anything else is retried with exponential backoff and jitter,
-// up to maxAttempts, then marked failed and logged.
+// up to maxAttempts, then marked failed, logged and kept for keepFailedMs.
+// Each outcome is told to an observer (the server's metrics) by closure, so
+// this layer knows nothing of Prometheus.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
@@ -26,9 +28,30 @@ export interface WebhookOptions {
   backoffMs: number;
   /** The run as the API shows it (proto3 JSON): given by the adapter layer, which owns the wire format. */
   runJson: (run: RunRecord) => string;
+  /** How long a delivery given up stays in the store (--webhook-keep-failed-s), then the store deletes it. */
+  keepFailedMs: number;
   /** Name resolution (tests resolve names of their own); default node:dns. */
   resolveAll?: ResolveAll;
+  /** Told of every attempt's outcome (the server's metrics); default: no one. */
+  observer?: WebhookObserver;
 }
+
+/**
+ * delivered: a 2xx (each such POST, so a delivery sent twice counts twice); failed_attempt: any other
+ * answer, a network error or a timeout, to be retried; given_up: the delivery failed for good (once each).
+ */
+export type WebhookOutcome = "delivered" | "failed_attempt" | "given_up";
+
+export interface WebhookObserver {
+  attempt(outcome: WebhookOutcome): void;
+  /** A delivery's 2xx, `seconds` after its run ended (when it was stored). */
+  delivered(seconds: number): void;
+}
+
+const NO_OBSERVER: WebhookObserver = { attempt: () => {}, delivered: () => {} };
+
+/** Bound on the count of pending deliveries (for the metrics): one cheap count, however deep an outage has made the outbox. */
+const PENDING_COUNT_LIMIT = 10_000;
 
 /** POSTs in flight per replica: enough that a few slow receivers (each up to timeoutMs) do not hold up the rest. */
 const MAX_IN_FLIGHT = 64;
@@ -47,12 +70,15 @@ export class WebhookDeliverer {
   private pumping = false;
   private again = false;
   private capped = false;
+  private readonly observer: WebhookObserver;
 
   constructor(
     private readonly store: WebhookStore,
     private readonly options: WebhookOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.observer = options.observer ?? NO_OBSERVER;
+  }
 
   /**
    * Keeps the delivery of a finished run that asked for one (a no-op, no store call, for any
@@ -65,7 +91,7 @@ export class WebhookDeliverer {
     const claim = this.poller && this.inFlight.size < MAX_IN_FLIGHT ? randomUUID() : null;
     const delivery: WebhookDelivery = {
       deliveryId: run.runId, runId: run.runId, userId: run.userId, url, body: this.options.runJson(run), status: "pending",
-      attempts: claim ? 1 : 0, dueAt: new Date(claim ? now + this.leaseMs() : now), claim, lastError: null, createdAt: new Date(now),
+      attempts: claim ? 1 : 0, dueAt: new Date(claim ? now + this.leaseMs() : now), claim, lastError: null, createdAt: new Date(now), keepUntil: null,
     };
     // Already there (an earlier try of this finish stored it): whoever holds it sends it.
     if (!(await this.store.enqueue(delivery))) return;
@@ -76,6 +102,11 @@ export class WebhookDeliverer {
   /** How long a claim holds: past it the delivery is due again, so a holder that died mid-POST gives it back. */
   private leaseMs(): number {
     return 2 * this.options.timeoutMs + 1_000;
+  }
+
+  /** Deliveries waiting (pending, on any replica), counted up to PENDING_COUNT_LIMIT. */
+  pendingCount(): Promise<number> {
+    return this.store.countPending(PENDING_COUNT_LIMIT);
   }
 
   start(): void {
@@ -147,13 +178,19 @@ export class WebhookDeliverer {
     try {
       const outcome = await this.post(delivery);
       if (outcome.kind === "delivered") {
+        // Counted before the bookkeeping: the receiver has it, whatever the store says next.
+        this.observer.attempt("delivered");
+        this.observer.delivered((Date.now() - delivery.createdAt.getTime()) / 1000);
         await this.store.delivered(deliveryId, claim);
         this.logger.debug({ ...log, answer: outcome.detail }, "webhook delivered");
       } else if (outcome.kind === "refused" || attempts >= this.options.maxAttempts) {
-        await this.store.failed(deliveryId, claim, outcome.detail);
+        const keepUntil = new Date(Date.now() + this.options.keepFailedMs);
+        // Counted once stored: a claim lost meanwhile leaves the giving up (and its count) to the new holder.
+        if (await this.store.failed(deliveryId, claim, outcome.detail, keepUntil)) this.observer.attempt("given_up");
         const why = outcome.kind === "refused" ? "refused" : `gave up after ${attempts} attempts`;
-        this.logger.warn({ ...log, url: delivery.url, error: outcome.detail }, `webhook delivery failed: ${why}`);
+        this.logger.warn({ ...log, url: delivery.url, error: outcome.detail, kept_until: keepUntil.toISOString() }, `webhook delivery failed: ${why}`);
       } else {
+        this.observer.attempt("failed_attempt");
         const delayMs = this.backoff(attempts);
         await this.store.retryAt(deliveryId, claim, new Date(Date.now() + delayMs), outcome.detail);
         this.logger.info({ ...log, error: outcome.detail, retry_in_ms: delayMs }, "webhook not delivered; will retry");

@@ -18,6 +18,8 @@ export const INDEXES = {
   feedbackByRunUser: { name: "feedback_run_user", key: { run_id: 1, user_id: 1 }, unique: true },
   threadsByUser: { name: "threads_by_user", key: { user_id: 1, created_at: -1, _id: -1 } },
   webhooksDue: { name: "webhooks_due", key: { status: 1, due_at: 1 } },
+  // TTL: MongoDB deletes a failed delivery once its keep_until has passed (pending ones have none). Serves no query.
+  webhooksExpiry: { name: "webhooks_expiry", key: { keep_until: 1 }, expireAfterSeconds: 0 },
 } as const;
 
 export async function createIndexes(db: Db): Promise<void> {
@@ -37,6 +39,8 @@ export async function createIndexes(db: Db): Promise<void> {
   });
   await db.collection("feedback").createIndex(INDEXES.feedbackByRunUser.key, { name: INDEXES.feedbackByRunUser.name, unique: true });
   await db.collection("threads").createIndex(INDEXES.threadsByUser.key, { name: INDEXES.threadsByUser.name });
-  await db.collection("webhook_deliveries").createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
+  const webhooks = db.collection("webhook_deliveries");
+  await webhooks.createIndex(INDEXES.webhooksDue.key, { name: INDEXES.webhooksDue.name });
+  await webhooks.createIndex(INDEXES.webhooksExpiry.key, { name: INDEXES.webhooksExpiry.name, expireAfterSeconds: INDEXES.webhooksExpiry.expireAfterSeconds });
 }
 

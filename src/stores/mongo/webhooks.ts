@@ -1,6 +1,9 @@
 // The webhook_deliveries collection, the outbox of run webhooks. A claim is
 // one findOneAndUpdate on the due-query's index (status, due_at): atomic on
 // a single document, so racing replicas never both take the same attempt.
+// A failed delivery carries keep_until, the date the TTL index webhooks_expiry
+// (expireAfterSeconds 0) deletes it at: the retention is written into each
+// document as it fails, so changing --webhook-keep-failed-s needs no collMod.
 import type { Collection, Document } from "mongodb";
 import type { WebhookDelivery } from "../../domain/records.js";
 import type { WebhookStore } from "../types.js";
@@ -19,6 +22,8 @@ export interface WebhookDoc {
   claim: string | null;
   last_error: string | null;
   created_at: Date;
+  /** Failed only: when the TTL index deletes it; null (or absent, before retention) while pending. */
+  keep_until?: Date | null;
 }
 
 function fromDoc(doc: WebhookDoc): WebhookDelivery {
@@ -34,6 +39,7 @@ function fromDoc(doc: WebhookDoc): WebhookDelivery {
     claim: doc.claim ?? null,
     lastError: doc.last_error ?? null,
     createdAt: doc.created_at,
+    keepUntil: doc.keep_until ?? null,
   };
 }
 
@@ -53,6 +59,7 @@ export class MongoWebhookStore implements WebhookStore {
       claim: d.claim,
       last_error: d.lastError,
       created_at: d.createdAt,
+      keep_until: d.keepUntil,
     };
     try {
       await this.deliveries.insertOne(doc);
@@ -83,13 +90,18 @@ export class MongoWebhookStore implements WebhookStore {
     return this.settle(deliveryId, claim, { due_at: dueAt, claim: null, last_error: error });
   }
 
-  async failed(deliveryId: string, claim: string, error: string): Promise<boolean> {
-    return this.settle(deliveryId, claim, { status: "failed", claim: null, last_error: error });
+  async failed(deliveryId: string, claim: string, error: string, keepUntil: Date): Promise<boolean> {
+    return this.settle(deliveryId, claim, { status: "failed", claim: null, last_error: error, keep_until: keepUntil });
   }
 
   async get(deliveryId: string): Promise<WebhookDelivery | null> {
-    const doc = await this.deliveries.findOne({ _id: String(deliveryId) });
+    // Past keep_until is gone, whether or not the TTL monitor (every 60 s) has deleted it yet.
+    const doc = await this.deliveries.findOne({ _id: String(deliveryId), $or: [{ keep_until: null }, { keep_until: { $gt: new Date() } }] });
     return doc ? fromDoc(doc) : null;
+  }
+
+  async countPending(limit: number): Promise<number> {
+    return this.deliveries.countDocuments({ status: "pending" }, { limit, hint: INDEXES.webhooksDue.name });
   }
 
   private async settle(deliveryId: string, claim: string, set: Partial<WebhookDoc>): Promise<boolean> {
