@@ -44,6 +44,10 @@ describe("metrics", () => {
     expect(text).toMatch(/agentruns_events_sent_total [1-9]/);
     expect(text).toMatch(/agentruns_active_runs 0/);
     expect(text).toMatch(/agentruns_open_streams 0/);
+    // Webhooks (test/unit/webhook-metrics.test.ts moves them): every outcome from the start, and the outbox's count.
+    for (const outcome of ["delivered", "failed_attempt", "given_up"]) expect(text).toContain(`agentruns_webhook_attempts_total{outcome="${outcome}"} 0`);
+    expect(text).toContain("agentruns_webhook_delivery_seconds_count 0");
+    expect(text).toMatch(/agentruns_webhook_deliveries_pending 0/);
     expect(text).toContain("process_resident_memory_bytes");
   });
 });
