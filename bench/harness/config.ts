@@ -48,13 +48,13 @@ export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1
 export const S = QUICK
   ? {
       wait: { warmupMs: 150, durationMs: 400 },
-      echo: { warmupMs: 100, durationMs: 400, concurrency: [16] },
+      echo: { warmupMs: 100, durationMs: 300, concurrency: [16] },
       invoke: { warmupMs: 100, durationMs: 500, concurrency: [16] },
       streamTiming: { reps: 20, warmup: 3 },
       burst: 10_000,
       paced: { count: 200, intervalMs: 1 },
       profile: null as null | { durationMs: number },
-      idle: [100, 500],
+      idle: [100, 300],
       finished: { total: 1_000, chunk: 500, budgetMs: 20_000 },
       mongo: { wait: { warmupMs: 200, durationMs: 500 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },

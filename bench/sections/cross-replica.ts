@@ -11,7 +11,7 @@ import type { Client } from "@connectrpc/connect";
 import { byKind, commands } from "../command-log.js";
 import { summarize, type LatencySummary } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { startLoggedReplica } from "./mongo-commands.js";
 
 type RunsClient = Client<typeof RunsService>;
@@ -69,15 +69,13 @@ function queriesPerSec(replica: number, fromMs: number, toMs: number): number {
 }
 
 export async function crossReplicaSection(): Promise<CrossReplicaResult> {
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   const A = await startLoggedReplica(mongo.uri, "bench-cross");
   // One user opens all the streams: the per-user and per-run JoinRun caps are raised past them.
   const B = await startLoggedReplica(mongo.uri, "bench-cross", { maxJoinersPerUser: 5_000, maxJoinersPerRun: 5_000 });
   try {
     const runs = QUICK ? 2 : 20;
-    const eventsPerRun = 50;
+    const eventsPerRun = QUICK ? 25 : 50;
     const latencies: number[] = [];
     const onA: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -115,8 +113,7 @@ export async function crossReplicaSection(): Promise<CrossReplicaResult> {
   } finally {
     await B.server.stop();
     await A.server.stop();
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
 }
 

@@ -11,7 +11,7 @@ import { defaultConfig } from "../../src/config.js";
 import { byKind, commands, inSeries, installCommandLog, nextClient, settle, type LoggedCommand } from "../command-log.js";
 import { median } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
 import { mongoLatencyTable } from "./mongo-latency.js";
 
@@ -119,9 +119,7 @@ export async function startLoggedReplica(uri: string, database: string, extra: R
 }
 
 export async function mongoCommandsSection(): Promise<CommandsCase[]> {
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   const results: CommandsCase[] = [];
   try {
     const { server, client, replica } = await startLoggedReplica(mongo.uri, "bench-commands");
@@ -135,8 +133,7 @@ export async function mongoCommandsSection(): Promise<CommandsCase[]> {
       await server.stop();
     }
   } finally {
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
   return results;
 }

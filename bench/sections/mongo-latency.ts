@@ -10,7 +10,7 @@ import { defaultConfig } from "../../src/config.js";
 import { startToxiproxy } from "../../test/helpers/toxiproxy.js";
 import { summarize } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 
 export interface LatencyRow {
   rpc: string;
@@ -37,9 +37,7 @@ const RPCS: Array<[string, Call]> = [
 ];
 
 export async function mongoLatencySection(): Promise<LatencyRow[]> {
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   const proxy = await startToxiproxy(mongo.uri);
   const config = defaultConfig({ host: "127.0.0.1", port: 0, logLevel: "silent", store: "mongodb", mongodbUri: proxy.uri, mongodbDatabase: "bench-latency", graphsFile: `${ROOT}/bench/langgraph.json`, drainMs: 2_000 });
   const server = await startServer(config);
@@ -69,8 +67,7 @@ export async function mongoLatencySection(): Promise<LatencyRow[]> {
   } finally {
     await server.stop();
     await proxy.stop();
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
 }
 

@@ -5,7 +5,7 @@ import { barChart } from "../svg.js";
 import { log, QUICK, REPS, S } from "../harness/config.js";
 import { figure, table } from "../harness/markdown.js";
 import { describeLoop, loopOn, quiet } from "../harness/measure.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { cellsOf, eventsOf, R, waitCell, type Sample } from "../harness/results.js";
 import { startAgentRuns, type Server } from "../harness/server.js";
 import type { Worker } from "../harness/worker.js";
@@ -49,9 +49,7 @@ async function mongoEvents(worker: Worker, server: Server, memoryServer: Server)
 }
 
 export async function mongoSection(worker: Worker, memoryServer: Server): Promise<void> {
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   let server: Server | null = null;
   try {
     server = await startAgentRuns("agent-runs-mongodb", ["--mongodb-uri", mongo.uri, "--mongodb-database", "bench"]);
@@ -65,8 +63,7 @@ export async function mongoSection(worker: Worker, memoryServer: Server): Promis
     throw error;
   } finally {
     if (server) await server.stop();
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
 }
 

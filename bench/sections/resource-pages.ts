@@ -12,7 +12,7 @@ import { defaultConfig } from "../../src/config.js";
 import type { RunRecord, RunStatus as StatusName } from "../../src/domain/records.js";
 import { median } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
 
 export interface PageTimes {
@@ -112,14 +112,11 @@ export async function resourcePagesSection(): Promise<PageTimes[]> {
     R.resourcePages = results;
     return results;
   }
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   try {
     results.push(...(await storeCase("mongodb", mongo.uri, sizes, QUICK ? 5 : 20)));
   } finally {
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
   R.resourcePages = results;
   return results;
