@@ -20,7 +20,7 @@ import { machine, sourceVersion } from "./harness/machine.js";
 import { quietStats, section } from "./harness/measure.js";
 import { cleanup } from "./harness/processes.js";
 import { R } from "./harness/results.js";
-import { startAgentRuns, startNodeServer } from "./harness/server.js";
+import { startAgentRuns, startNodeServer, type Server } from "./harness/server.js";
 import { Worker } from "./harness/worker.js";
 import { writeCompare, writeOutputs } from "./report/index.js";
 import { runAnchors, setupAnchors } from "./sections/anchors.js";
@@ -46,8 +46,8 @@ import { webhooksSection } from "./sections/webhooks.js";
 
 /** Every section in order, each on the servers it needs; each server is stopped once its sections are done. */
 async function measure(): Promise<void> {
-  log("starting servers (agent-runs x3 fresh, echo) and the load worker ...");
-  const [main, echo, idleServer, idleEcho, finishedServer, worker] = await Promise.all([
+  log(`starting servers (agent-runs x${QUICK ? 2 : 3} fresh, echo) and the load worker ...`);
+  const [main, echo, idleServer, idleEcho, finishedServer, worker] = QUICK ? await quickServers() : await Promise.all([
     startAgentRuns("agent-runs"),
     startNodeServer("echo", "bench/echo-server.ts", ["0"]),
     startAgentRuns("agent-runs-idle-streams"),
@@ -68,14 +68,15 @@ async function measure(): Promise<void> {
   if (want("mongo")) await section("MongoDB store", () => mongoSection(worker, main));
   if (want("http-api") && QUICK) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker, main));
   await main.stop();
-  await echo.stop();
+  if (!QUICK) await echo.stop();
   if (want("idle")) await section("memory: idle open streams", () => memoryIdle(worker, idleServer, "agent-runs", S.idle));
-  await idleServer.stop();
+  if (!QUICK) await idleServer.stop();
   if (want("idle")) await section("memory: idle open streams on the bare echo server", () => memoryIdle(worker, idleEcho, "echo-server", [S.idle[S.idle.length - 1]!]));
   await idleEcho.stop();
   if (want("finished")) await section("memory: finished runs", () => memoryFinished(worker, finishedServer));
-  await finishedServer.stop();
-  if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection());
+  if (!QUICK) await finishedServer.stop();
+  if (want("hardening") || want("hardening-bounds")) await section("hardening (issue 15): cancellation, SIGTERM, Health Watch, bounds", () => hardeningSection(QUICK ? finishedServer : undefined));
+  if (QUICK) await finishedServer.stop(); // (hardening's SIGTERM may have ended it already)
   if (want("mongo-commands")) await section("MongoDB commands per run (issue 20)", async () => void (R.mongoCommands = await mongoCommandsSection()));
   if (want("mongo-commands")) await section("MongoDB round trips in series (issue 20, toxiproxy)", async () => void (R.mongoLatency = await mongoLatencySection()));
   if (want("mongo-commands")) await section("MongoDB cross-replica streams (issue 20)", async () => void (R.crossReplica = await crossReplicaSection()));
@@ -91,6 +92,21 @@ async function measure(): Promise<void> {
   if (want("http-api") && !QUICK) await section("the LangGraph HTTP API on agent-runs (issue 18)", () => httpApiSection(worker));
   if (!SKIP_ANCHORS) await runAnchors(worker, anchorSetupError);
   await worker.stop();
+}
+
+/**
+ * Quick mode: one fresh agent-runs server for the idle streams, the finished runs and hardening's
+ * first part (cancellation, Health Watch, SIGTERM last), and the echo server for its idle streams:
+ * three start-ups fewer at once on 2 cores. Returned in measure()'s order.
+ */
+async function quickServers(): Promise<[Server, Server, Server, Server, Server, Worker]> {
+  const [main, echo, memory, worker] = await Promise.all([
+    startAgentRuns("agent-runs"),
+    startNodeServer("echo", "bench/echo-server.ts", ["0"]),
+    startAgentRuns("agent-runs-memory"),
+    Worker.start(),
+  ]);
+  return [main, echo, memory, echo, memory, worker];
 }
 
 /** `--only compare`: nothing but the two checkouts, on the one load process. */

@@ -47,7 +47,7 @@ export const ROUNDS = argv.rounds ? Math.max(1, Number(argv.rounds)) : QUICK ? 1
 /** Every size and duration of the run, by mode. */
 export const S = QUICK
   ? {
-      wait: { warmupMs: 150, durationMs: 400 },
+      wait: { warmupMs: 100, durationMs: 250 },
       echo: { warmupMs: 100, durationMs: 300, concurrency: [16] },
       invoke: { warmupMs: 100, durationMs: 500, concurrency: [16] },
       streamTiming: { reps: 20, warmup: 3 },
@@ -55,11 +55,11 @@ export const S = QUICK
       paced: { count: 200, intervalMs: 1 },
       profile: null as null | { durationMs: number },
       idle: [100, 300],
-      finished: { total: 1_000, chunk: 500, budgetMs: 20_000 },
-      mongo: { wait: { warmupMs: 200, durationMs: 500 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 20 },
+      finished: { total: 600, chunk: 300, budgetMs: 20_000 },
+      mongo: { wait: { warmupMs: 200, durationMs: 500 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 10 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
       compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
-      hardening: { events: 10_000, warmup: 0, cancelRuns: 3, fullRuns: 1, sigtermRuns: 1, sigtermIdle: false, watchers: [1, 100], watchMs: 500, mongo: false },
+      hardening: { events: 10_000, warmup: 0, cancelRuns: 3, fullRuns: 1, sigtermRuns: 1, sigtermIdle: false, watchers: [1, 100], watchMs: 250, mongo: false },
       hardeningBounds: {
         memory: { runs: 4, inputBytes: 1 << 20, boundsMiB: [32], budgetMs: 15_000 },
         turns: { turns: 15, probeEvery: 15, budgetMs: 15_000, unbounded: false },

@@ -390,7 +390,7 @@ async function watchWindow(server: Server, store: "memory" | "mongodb", watchers
     await within(Promise.all(firsts), 60_000, `${watchers} Health watchers`);
     const openMs = performance.now() - t0;
     const openedAll = opened;
-    await sleep(500); // let the opening settle
+    await sleep(QUICK ? 100 : 500); // let the opening settle
     const cpu0 = server.cpuSeconds();
     const p0 = readPings(server);
     const w0 = performance.now();
@@ -499,18 +499,19 @@ async function healthWatch(reuse?: Server): Promise<void> {
 }
 
 /** Items 5 and 10 (`--only hardening`, and full runs), then items 4, 12 and 13 (also `--only hardening-bounds` alone). */
-export async function hardeningSection(): Promise<void> {
+/** `reuse`: quick mode's server for the memory sections, which the (single) SIGTERM ends. */
+export async function hardeningSection(reuse?: Server): Promise<void> {
   try {
-    if (want("hardening")) await cancellationAndWatch();
+    if (want("hardening")) await cancellationAndWatch(reuse);
   } finally {
     await hardeningBounds();
   }
 }
 
-async function cancellationAndWatch(): Promise<void> {
+async function cancellationAndWatch(reuse?: Server): Promise<void> {
   H();
   log(`   cancellation: ${S.hardening.cancelRuns} cancelled StreamRuns and ${S.hardening.cancelRuns} aborted WaitRuns of a ${fmt(S.hardening.events)}-event burst (demo graph), against ${S.hardening.fullRuns} of each run to the end`);
-  const server = await startAgentRuns("agent-runs-hardening");
+  const server = reuse ?? (await startAgentRuns("agent-runs-hardening"));
   try {
     await cancellation(server);
     if (QUICK) {
