@@ -186,7 +186,7 @@ export const R = {
   mongoLatency: [] as LatencyRow[],
   /** Section 10: cross-replica delivery and queries (sections/cross-replica.ts). */
   crossReplica: null as null | CrossReplicaResult,
-  /** Section 10.4: a rolling restart of one of two replicas, per run (sections/rolling-restart.ts). */
+  /** Section 10.1: a rolling restart of one of two replicas, per run (sections/rolling-restart.ts). */
   rollingRestart: [] as RollingRestartCase[],
   /** Section 11: ListRuns and SearchThreads page times (sections/resource-pages.ts). */
   resourcePages: [] as PageTimes[],

@@ -1,4 +1,4 @@
-// Section 10.4 (issue 20): what a rolling restart costs a run. Two agent-runs processes (A, B) on one
+// Section 10.1 (issue 20): what a rolling restart costs a run. Two agent-runs processes (A, B) on one
 // MongoDB (mongo-java-server), the `steps` graph of test/fixtures/rolling-graphs (one custom event
 // per superstep of `step_ms`). N runs are created on A at once, each read by a JoinRun on B; once
 // with no restart (the baseline), then the same N runs again with SIGTERM sent to A while they are
@@ -47,8 +47,12 @@ export interface RollingRestartCase {
   gap: Stats;
   /** The gap minus the baseline's median step interval: what the hand-over adds. */
   gapExtra: Stats;
+  /** SIGTERM -> A's "handed back" log line, per run: the step under way finishing. */
+  signalToHandBack: Stats;
   /** Per handed-over run: A's "handed back" log line -> B's "resuming" log line. */
   handBackToResume: Stats;
+  /** The same, every run, sorted (results.json): a pick-up later than two lease-keeper ticks shows here. */
+  handBackToResumeMs: number[];
   /** Runs A logged as handed back; runs B logged as resumed. */
   handedOver: number;
   resumedOnB: number;
@@ -160,10 +164,11 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
 
     let exitMs = NaN;
     let exitCode: number | null = null;
+    let signalAt = NaN;
     const restarted = await batch(A.client, B.client, async () => {
       await sleep(SIGNAL_AFTER_MS);
       const exited = new Promise<number | null>((resolve) => A.server.child.once("exit", (code) => resolve(code)));
-      const signalAt = now();
+      signalAt = now();
       process.kill(A.server.pid, "SIGTERM");
       exitCode = await exited;
       exitMs = now() - signalAt;
@@ -195,7 +200,9 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
       stepInterval,
       gap: stats(gaps),
       gapExtra: stats(gaps.map((g) => g - stepInterval.p50)),
+      signalToHandBack: stats([...handedBack.values()].map((t) => t - signalAt)),
       handBackToResume: stats(handBackToResume),
+      handBackToResumeMs: [...handBackToResume].sort((x, y) => x - y).map(Math.round),
       handedOver: handedBack.size,
       resumedOnB: resumed.size,
       baselineDuration: stats(baseD),
@@ -208,7 +215,7 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
     };
     log(
       `   ${label}: ${handedBack.size} of ${RUNS} runs handed over, gap p50 ${result.gap.p50.toFixed(0)} ms p99 ${result.gap.p99.toFixed(0)} max ${result.gap.max.toFixed(0)} (step interval p50 ${stepInterval.p50.toFixed(0)}), ` +
-        `run duration p50 ${result.baselineDuration.p50.toFixed(0)} -> ${result.restartDuration.p50.toFixed(0)} ms, A exit ${exitMs.toFixed(0)} ms (code ${exitCode}), statuses ${JSON.stringify(result.restartStatuses)}`,
+        `run duration p50 ${result.baselineDuration.p50.toFixed(0)} -> ${result.restartDuration.p50.toFixed(0)} ms, SIGTERM -> handed back p50 ${result.signalToHandBack.p50.toFixed(0)} max ${result.signalToHandBack.max.toFixed(0)}, handed back -> resumed p50 ${result.handBackToResume.p50.toFixed(0)} max ${result.handBackToResume.max.toFixed(0)}, A exit ${exitMs.toFixed(0)} ms (code ${exitCode}), statuses ${JSON.stringify(result.restartStatuses)}; handed back -> resumed, each run: ${result.handBackToResumeMs.join(" ")} ms`,
     );
     return result;
   } finally {
@@ -237,12 +244,12 @@ const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)}` : "—");
 const trio = (s: Stats) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
 const statusText = (x: Record<string, number>) => Object.entries(x).map(([k, v]) => `${v} ${k}`).join(", ");
 
-/** Section 10.4 of RESULTS.md. */
+/** Section 10.1 of RESULTS.md. */
 export function rollingRestartReport(results: RollingRestartCase[] = R.rollingRestart): string[] {
   if (!results.length) return [];
   const r0 = results[0]!;
   return [
-    `### 10.4 Rolling restart: what it costs a run (issue 20)`,
+    `## 10.1 Rolling restart: what it costs a run (issue 20)`,
     ``,
     `Two agent-runs processes (A, B; \`node --import tsx src/main.ts\`, default settings but \`--lease-ms\`) on one mongo-java-server, the \`steps\` graph of \`test/fixtures/rolling-graphs\` (${r0.steps} supersteps of ${r0.stepMs} ms, one custom event each). ${r0.runs} runs created on A at once, each read to its \`end\` by a JoinRun on B (gRPC) from this process; first with no restart (baseline), then the same ${r0.runs} runs again with SIGTERM sent to A ${SIGNAL_AFTER_MS} ms after they were created. Times are arrivals on B's reader (this process's clock). **Hand-over gap**: the arrival of the last event A wrote to the arrival of the first event written after the resumption (B runs the next step, which itself takes ${r0.stepMs} ms); "gap − step" subtracts the baseline's median step-to-step interval, i.e. what the hand-over adds. A run's A → B split is read from A's "handed back" and B's "resuming" log lines (run id, pino time). Run duration: CreateRun sent → \`end\` on B's reader; "extra" is each run's restart duration minus the same run index's baseline. Rerun: \`npx tsx bench/sections/rolling-restart.ts\` or \`npx tsx bench/run.ts --only rolling-restart\` (not in \`--quick\`).`,
     ``,
