@@ -11,7 +11,7 @@
 // before the next start. All four run in a snapshot of the sources (.cache/startup-checkout:
 // package.json, tsconfigs, scripts/, src/, gen/, built there beforehand, outside the clock; its
 // imports resolve to the repository's node_modules), so edits to the checkout during the run
-// cannot make prestart rebuild inside the clock.
+// cannot make `npm start` rebuild inside the clock.
 // With --startup-before <git ref>, that commit's sources (git archive) are built the same way in
 // .cache/startup-before and its `npm start` and `node dist/src/main.js` join the rotation: before
 // and after in one run.
