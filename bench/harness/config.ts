@@ -55,7 +55,7 @@ export const S = QUICK
       paced: { count: 200, intervalMs: 1 },
       profile: null as null | { durationMs: number },
       idle: [100, 300],
-      finished: { total: 600, chunk: 300, budgetMs: 20_000 },
+      finished: { total: 400, chunk: 200, budgetMs: 20_000 },
       mongo: { wait: { warmupMs: 200, durationMs: 500 }, events: 2_000, seed: [1_000, 3_000], seedChunk: 1_000, listReps: 10 },
       anchors: null as null | { warmupMs: number; durationMs: Record<number, number>; streamReps: number },
       compare: { wait: { warmupMs: 300, durationMs: 1000 }, serial: { warmupMs: 300, durationMs: 1000 }, streamTiming: { reps: 20, warmup: 3 } },
@@ -103,7 +103,7 @@ export const S = QUICK
  * this machine a fresh agent-runs server ramps from ~170 to ~550 runs/s over its first ~6 s while
  * V8 optimizes LangGraph's and the service's hot paths; measuring sooner measured the JIT.
  */
-export const JIT_WARMUP_MS = QUICK ? 300 : 7000;
+export const JIT_WARMUP_MS = QUICK ? 200 : 7000;
 
 export function log(text: string): void {
   const t = ((Date.now() - STARTED) / 1000).toFixed(1).padStart(6);

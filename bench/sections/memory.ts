@@ -2,7 +2,7 @@
 // and after N finished runs, with WaitRun throughput per chunk as runs accumulate.
 import { fmt, sleep, type IdleOpenResult, type LoopResult } from "../lib.js";
 import { lineChart } from "../svg.js";
-import { log, S } from "../harness/config.js";
+import { log, QUICK, S } from "../harness/config.js";
 import { figure, table } from "../harness/markdown.js";
 import { R, type IdleRow } from "../harness/results.js";
 import type { Server } from "../harness/server.js";
@@ -19,7 +19,7 @@ export async function memoryIdle(worker: Worker, server: Server, target: "agent-
     for (const step of steps) {
       const r = await worker.run<IdleOpenResult>({ kind: "idle-open", url: server.url, target, count: step - open, perConnection: 500, parallel: 64 });
       open += r.opened;
-      await sleep(500);
+      await sleep(QUICK ? 200 : 500);
       const reading = await server.probe("gc");
       const rss = server.rssKb();
       const row: IdleRow = {
