@@ -15,23 +15,25 @@ const database = `shutdown_${randomUUID().slice(0, 8)}`;
 const args = (...extra: string[]) => ["--mongodb-uri", inject("mongodbUri"), "--mongodb-database", database, "--lease-ms", "1500", ...extra];
 const clientFor = (url: string): RunsClient => createClient(RunsService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
 
-async function start(client: RunsClient, context: Record<string, number>) {
-  const started = await startStream(client, { assistantId: "demo", input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE });
+async function start(client: RunsClient, context: Record<string, number>, assistantId = "demo") {
+  const started = await startStream(client, { assistantId, input: userInput("x"), context, onDisconnect: OnDisconnect.CONTINUE });
   return { runId: started.runId, rest: started.rest() };
 }
 
 describe("SIGTERM", () => {
   it("hands runs that reach a step boundary to another replica, interrupts the ones that cannot after the grace period, exits 0", async () => {
-    const a = await spawnService(args("--drain-ms", "800"));
-    const observer = await spawnService(args());
+    // The steps graph: many short steps, so its runs are under way at SIGTERM however slow the set-up.
+    const graphs = ["--graphs", "test/fixtures/rolling-graphs/langgraph.json"];
+    const a = await spawnService(args("--drain-ms", "800", ...graphs));
+    const observer = await spawnService(args(...graphs));
     try {
       const client = clientFor(a.url);
       const grpcClient = createClient(RunsService, createGrpcTransport({ baseUrl: a.url }));
-      const short = await start(client, { delay_ms: 300 });
+      const short = await start(client, { steps: 20, step_ms: 200 }, "steps");
       const cutShort = short.rest.then(() => null, (error: unknown) => ConnectError.from(error));
       // A WaitRun on A for a run that goes on elsewhere: UNAVAILABLE once A's drain is over.
       const waitThread = randomUUID();
-      const waited = client.waitRun({ run: { assistantId: "demo", threadId: waitThread, input: userInput("x"), context: { delay_ms: 300 } } });
+      const waited = client.waitRun({ run: { assistantId: "steps", threadId: waitThread, input: userInput("x"), context: { steps: 20, step_ms: 200 } } });
       const cutWait = waited.then(() => null, (error: unknown) => ConnectError.from(error));
       const long = await start(client, { delay_ms: 30_000 });
       const longGrpc = await start(grpcClient, { delay_ms: 30_000 });
