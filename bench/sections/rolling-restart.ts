@@ -53,6 +53,11 @@ export interface RollingRestartCase {
   handBackToResume: Stats;
   /** The same, every run, sorted (results.json): a pick-up later than two lease-keeper ticks shows here. */
   handBackToResumeMs: number[];
+  /**
+   * Runs seen handed back (no owner, resumable) with a lease still more than half a --lease-ms ahead:
+   * a lease renewal landed after the hand-back's lapse, so no replica picks the run up until it ends.
+   */
+  leasedAfterHandBack: number;
   /** Runs A logged as handed back; runs B logged as resumed. */
   handedOver: number;
   resumedOnB: number;
@@ -109,12 +114,13 @@ interface Followed {
 }
 
 /** Creates a run on A; its JoinRun on B, read to `end` (rejoining B with the last event id if the stream breaks). */
-async function runOnAReadOnB(a: RunsClient, b: RunsClient, i: number): Promise<Followed> {
+async function runOnAReadOnB(a: RunsClient, b: RunsClient, i: number, ids: string[] = []): Promise<Followed> {
   const createdAt = now();
   const { run } = await a.createRun({
     run: { assistantId: "steps", input: { messages: [{ role: "user", content: `run ${i}` }] } as never, context: { steps: STEPS, step_ms: STEP_MS } as never, streamMode: [StreamMode.CUSTOM] },
   });
   const runId = run!.runId;
+  ids.push(runId);
   const followed: Followed = { runId, createdAt, steps: [], endAt: NaN, status: "no end" };
   let last: bigint | undefined;
   for (let tries = 0; tries < 20 && Number.isNaN(followed.endAt); tries++) {
@@ -142,11 +148,12 @@ async function runOnAReadOnB(a: RunsClient, b: RunsClient, i: number): Promise<F
 }
 
 /** N runs on A at once, each followed on B; `during` runs once every run is created. */
-async function batch(a: RunsClient, b: RunsClient, during: () => Promise<void> = async () => undefined): Promise<Followed[]> {
+async function batch(a: RunsClient, b: RunsClient, during: (ids: string[]) => Promise<void> = async () => undefined): Promise<Followed[]> {
   const created: Array<Promise<Followed>> = [];
-  for (let i = 0; i < RUNS; i++) created.push(runOnAReadOnB(a, b, i));
+  const ids: string[] = [];
+  for (let i = 0; i < RUNS; i++) created.push(runOnAReadOnB(a, b, i, ids));
   await sleep(50);
-  await during();
+  await during(ids);
   return Promise.all(created);
 }
 
@@ -165,13 +172,16 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
     let exitMs = NaN;
     let exitCode: number | null = null;
     let signalAt = NaN;
-    const restarted = await batch(A.client, B.client, async () => {
+    let releasedAhead: string[] = [];
+    const restarted = await batch(A.client, B.client, async (ids) => {
       await sleep(SIGNAL_AFTER_MS);
       const exited = new Promise<number | null>((resolve) => A.server.child.once("exit", (code) => resolve(code)));
       signalAt = now();
+      const watching = watchHandedBack(uri, database, ids, leaseMs);
       process.kill(A.server.pid, "SIGTERM");
       exitCode = await exited;
       exitMs = now() - signalAt;
+      releasedAhead = await watching;
     });
     const timesOf = (lines: Array<Record<string, unknown>>, text: string) => new Map(lines.filter((l) => String(l["msg"]).includes(text)).map((l) => [String(l["run_id"]), Number(l["time"])]));
     const handedBack = timesOf(A.lines, "handed back");
@@ -203,6 +213,7 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
       signalToHandBack: stats([...handedBack.values()].map((t) => t - signalAt)),
       handBackToResume: stats(handBackToResume),
       handBackToResumeMs: [...handBackToResume].sort((x, y) => x - y).map(Math.round),
+      leasedAfterHandBack: releasedAhead.length,
       handedOver: handedBack.size,
       resumedOnB: resumed.size,
       baselineDuration: stats(baseD),
@@ -215,13 +226,40 @@ async function oneCase(label: string, leaseMs: number, uri: string): Promise<Rol
     };
     log(
       `   ${label}: ${handedBack.size} of ${RUNS} runs handed over, gap p50 ${result.gap.p50.toFixed(0)} ms p99 ${result.gap.p99.toFixed(0)} max ${result.gap.max.toFixed(0)} (step interval p50 ${stepInterval.p50.toFixed(0)}), ` +
-        `run duration p50 ${result.baselineDuration.p50.toFixed(0)} -> ${result.restartDuration.p50.toFixed(0)} ms, SIGTERM -> handed back p50 ${result.signalToHandBack.p50.toFixed(0)} max ${result.signalToHandBack.max.toFixed(0)}, handed back -> resumed p50 ${result.handBackToResume.p50.toFixed(0)} max ${result.handBackToResume.max.toFixed(0)}, A exit ${exitMs.toFixed(0)} ms (code ${exitCode}), statuses ${JSON.stringify(result.restartStatuses)}; handed back -> resumed, each run: ${result.handBackToResumeMs.join(" ")} ms`,
+        `run duration p50 ${result.baselineDuration.p50.toFixed(0)} -> ${result.restartDuration.p50.toFixed(0)} ms, SIGTERM -> handed back p50 ${result.signalToHandBack.p50.toFixed(0)} max ${result.signalToHandBack.max.toFixed(0)}, handed back -> resumed p50 ${result.handBackToResume.p50.toFixed(0)} max ${result.handBackToResume.max.toFixed(0)}, A exit ${exitMs.toFixed(0)} ms (code ${exitCode}), statuses ${JSON.stringify(result.restartStatuses)}; handed back -> resumed, each run: ${result.handBackToResumeMs.join(" ")} ms; ${result.leasedAfterHandBack} seen handed back with a lease still ahead`,
     );
     return result;
   } finally {
     await B.server.stop();
     await A.server.stop();
   }
+}
+
+/**
+ * From SIGTERM until every run is resumed (at most a lease and 3 s): each run's record, every 50 ms,
+ * straight from the database. Resolves with the runs seen handed back (no owner, resumable) whose
+ * lease was still more than half a lease ahead: a renewal written after the hand-back's lapse.
+ */
+async function watchHandedBack(uri: string, database: string, ids: string[], leaseMs: number): Promise<string[]> {
+  const { MongoClient } = await import("mongodb");
+  const client = new MongoClient(uri);
+  const ahead = new Set<string>();
+  const resumed = new Set<string>();
+  const until = Date.now() + leaseMs + 3_000;
+  try {
+    const runs = client.db(database).collection<{ _id: string; owner_id: string | null; lease_until: Date | null; handover?: { resumable: boolean } }>("runs");
+    while (resumed.size < ids.length && Date.now() < until) {
+      const seenAt = Date.now();
+      for (const doc of await runs.find({ _id: { $in: ids } }, { projection: { owner_id: 1, lease_until: 1, handover: 1 } }).toArray()) {
+        if (doc.handover && !doc.handover.resumable) resumed.add(doc._id);
+        if (doc.handover?.resumable && doc.owner_id === null && doc.lease_until && doc.lease_until.getTime() - seenAt > leaseMs / 2) ahead.add(doc._id);
+      }
+      await sleep(50);
+    }
+  } finally {
+    await client.close();
+  }
+  return [...ahead];
 }
 
 export async function rollingRestartSection(): Promise<RollingRestartCase[]> {
@@ -251,13 +289,13 @@ export function rollingRestartReport(results: RollingRestartCase[] = R.rollingRe
   return [
     `## 10.1 Rolling restart: what it costs a run (issue 20)`,
     ``,
-    `Two agent-runs processes (A, B; \`node --import tsx src/main.ts\`, default settings but \`--lease-ms\`) on one mongo-java-server, the \`steps\` graph of \`test/fixtures/rolling-graphs\` (${r0.steps} supersteps of ${r0.stepMs} ms, one custom event each). ${r0.runs} runs created on A at once, each read to its \`end\` by a JoinRun on B (gRPC) from this process; first with no restart (baseline), then the same ${r0.runs} runs again with SIGTERM sent to A ${SIGNAL_AFTER_MS} ms after they were created. Times are arrivals on B's reader (this process's clock). **Hand-over gap**: the arrival of the last event A wrote to the arrival of the first event written after the resumption (B runs the next step, which itself takes ${r0.stepMs} ms); "gap − step" subtracts the baseline's median step-to-step interval, i.e. what the hand-over adds. A run's A → B split is read from A's "handed back" and B's "resuming" log lines (run id, pino time). Run duration: CreateRun sent → \`end\` on B's reader; "extra" is each run's restart duration minus the same run index's baseline. Rerun: \`npx tsx bench/sections/rolling-restart.ts\` or \`npx tsx bench/run.ts --only rolling-restart\` (not in \`--quick\`).`,
+    `Two agent-runs processes (A, B; \`node --import tsx src/main.ts\`, default settings but \`--lease-ms\`) on one mongo-java-server, the \`steps\` graph of \`test/fixtures/rolling-graphs\` (${r0.steps} supersteps of ${r0.stepMs} ms, one custom event each). ${r0.runs} runs created on A at once, each read to its \`end\` by a JoinRun on B (gRPC) from this process; first with no restart (baseline), then the same ${r0.runs} runs again with SIGTERM sent to A ${SIGNAL_AFTER_MS} ms after they were created. Times are arrivals on B's reader (this process's clock). **Hand-over gap**: the arrival of the last event A wrote to the arrival of the first event written after the resumption (B runs the next step, which itself takes ${r0.stepMs} ms); "gap − step" subtracts the baseline's median step-to-step interval, i.e. what the hand-over adds. A run's A → B split is read from A's "handed back" and B's "resuming" log lines (run id, pino time). Run duration: CreateRun sent → \`end\` on B's reader; "extra" is each run's restart duration minus the same run index's baseline. "Handed back with a lease still ahead": runs whose record, read from the database every 50 ms from SIGTERM on, showed no owner and resumable but a \`lease_until\` more than half a lease ahead (a renewal written after the hand-back). Rerun: \`npx tsx bench/sections/rolling-restart.ts\` or \`npx tsx bench/run.ts --only rolling-restart\` (not in \`--quick\`).`,
     ``,
-    `| case | runs handed over / resumed on B | hand-over gap p50 / p99 / max ms | gap − step p50 / p99 / max ms | A handed back → B resumed p50 / max ms | baseline step interval p50 ms | run duration baseline → restart p50 ms | extra per run p50 / p99 / max ms | end status (restart; baseline) | A: SIGTERM → exit ms (code) |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|---|---:|`,
+    `| case | runs handed over / resumed on B | hand-over gap p50 / p99 / max ms | gap − step p50 / p99 / max ms | A handed back → B resumed p50 / max ms | baseline step interval p50 ms | run duration baseline → restart p50 ms | extra per run p50 / p99 / max ms | end status (restart; baseline) | A: SIGTERM → exit ms (code) | handed back with a lease still ahead |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|`,
     ...results.map(
       (r) =>
-        `| ${r.label} | ${r.handedOver} / ${r.resumedOnB} of ${r.runs} | ${trio(r.gap)} | ${trio(r.gapExtra)} | ${ms(r.handBackToResume.p50)} / ${ms(r.handBackToResume.max)} | ${ms(r.stepInterval.p50)} | ${ms(r.baselineDuration.p50)} → ${ms(r.restartDuration.p50)} | ${trio(r.durationExtra)} | ${statusText(r.restartStatuses)}; ${statusText(r.baselineStatuses)} | ${ms(r.exitMs)} (${r.exitCode}) |`,
+        `| ${r.label} | ${r.handedOver} / ${r.resumedOnB} of ${r.runs} | ${trio(r.gap)} | ${trio(r.gapExtra)} | ${ms(r.handBackToResume.p50)} / ${ms(r.handBackToResume.max)} | ${ms(r.stepInterval.p50)} | ${ms(r.baselineDuration.p50)} → ${ms(r.restartDuration.p50)} | ${trio(r.durationExtra)} | ${statusText(r.restartStatuses)}; ${statusText(r.baselineStatuses)} | ${ms(r.exitMs)} (${r.exitCode}) | ${r.leasedAfterHandBack} |`,
     ),
     ``,
   ];
