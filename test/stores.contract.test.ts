@@ -81,6 +81,18 @@ describe.each(factories)("%s store", (_name, factory) => {
       expect(ids).not.toContain(alive.runId);
     });
 
+    it("updates a run only while the given replica holds it, when one is given", async () => {
+      const run = newRun({ status: "running", ownerId: "replica-a", leaseUntil: new Date(Date.now() + 60_000) });
+      await stores.runs.insert(run);
+      const until = new Date(Date.now() + 120_000);
+      expect(await stores.runs.update(run.runId, { leaseUntil: until }, ["running"], undefined, "replica-b")).toBeNull();
+      expect((await stores.runs.get(run.runId))?.leaseUntil?.getTime()).toBe(run.leaseUntil!.getTime());
+      expect((await stores.runs.update(run.runId, { leaseUntil: until }, ["running"], undefined, "replica-a"))?.leaseUntil?.getTime()).toBe(until.getTime());
+      // Handed back (no owner): nobody's renewal applies any more.
+      await stores.runs.update(run.runId, { ownerId: null }, ["running"]);
+      expect(await stores.runs.update(run.runId, { leaseUntil: until }, ["running"], undefined, "replica-a")).toBeNull();
+    });
+
     it("lists old pending runs, oldest first", async () => {
       const old = newRun({ createdAt: new Date(Date.now() - 60_000) });
       const fresh = newRun();

@@ -20,9 +20,9 @@ export interface RunStore {
   getMany(runIds: readonly string[]): Promise<RunRecord[]>;
   /**
    * Applies `patch` if the run exists and, when given, its status is one of
-   * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`. Returns the updated run, or null when nothing matched. Atomic.
+   * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`, and, when given, replica `ifOwner` holds it. Returns the updated run, or null when nothing matched. Atomic.
    */
-  update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null>;
+  update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date, ifOwner?: string): Promise<RunRecord | null>;
   delete(runId: string): Promise<void>;
   /**
    * One page of `userId`'s runs (ListRuns), newest first: created_at

@@ -80,14 +80,22 @@ export class RunsCore {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    this.scheduler.stopStarting();
+    const handOver = this.ctx.stores.kind !== "memory";
+    this.scheduler.stopStarting(handOver);
     this.leases.renewOnlyFromNow();
-    const live = this.ctx.live.all();
-    if (this.ctx.stores.kind !== "memory") for (const each of live) each.control.requestDrain("the replica is shutting down");
+    const { live } = this.ctx;
+    if (handOver) for (const each of live.all()) each.control.requestDrain("the replica is shutting down");
+    let expired = false;
+    const interruptAll = () => live.all().forEach((each) => live.stop(each, "interrupt"));
     const timer = setTimeout(() => {
-      for (const each of this.ctx.live.all()) this.ctx.live.stop(each, "interrupt");
+      expired = true;
+      interruptAll();
     }, graceMs);
-    await Promise.allSettled(live.map((each) => each.done));
+    // Until none is left: a run whose start was under way when the drain began counts too.
+    for (let running = live.all(); running.length > 0; running = live.all()) {
+      if (expired) interruptAll();
+      await Promise.allSettled(running.map((each) => each.done));
+    }
     clearTimeout(timer);
     this.leases.stop();
     this.closing.abort(new ShuttingDownError("this replica is shutting down; the run goes on: AwaitRun or JoinRun on another replica"));

@@ -41,7 +41,8 @@ export class Finisher {
       // Already logged by the writer; the run still gets its final status below.
     }
     const patch = { status: ended.status, error: ended.error, updatedAt: new Date(), ownerId: null, leaseUntil: null };
-    const finished = await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"]));
+    // Only while this replica holds it: one that lost it (its lease lapsed, another reaped it) records nothing.
+    const finished = await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"], undefined, this.ctx.options.replicaId));
     if (cancelAction === "rollback") await this.rollbackState(run, base);
     const recorded = finished ? this.retry(run.runId, () => this.record(finished, cancelAction ?? "interrupt", rest)) : Promise.resolve();
     await Promise.all([recorded, release()]);
@@ -61,7 +62,7 @@ export class Finisher {
     const baseCheckpointId = run.handover?.baseCheckpointId ?? (base.read ? base.checkpointId : null);
     const handover = { count: (run.handover?.count ?? 0) + 1, resumable: true, baseCheckpointId };
     const patch = { ownerId: null, leaseUntil: new Date(), updatedAt: new Date(), handover };
-    await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"]));
+    await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"], undefined, this.ctx.options.replicaId));
     bus.notify(run.runId);
     logger.info({ run_id: run.runId, handovers: handover.count }, "run drained at a superstep boundary; handed back to be resumed");
   }

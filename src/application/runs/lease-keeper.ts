@@ -5,6 +5,7 @@
 // queued runs whose scheduling was lost with a replica and finishes deletes cut short.
 import type { RunsContext } from "./context.js";
 import type { Finisher } from "./finisher.js";
+import type { LiveRun } from "./live-runs.js";
 import { finishDelete } from "./run-resources.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -13,7 +14,10 @@ const EXPIRED_BATCH = 50;
 const SWEEP_EVERY = 10;
 
 export class LeaseKeeper {
-  private readonly timer: NodeJS.Timeout;
+  /** Renewals tick on their own: a slow sweep (twenty hand-overs to resume) must not let this replica's leases lapse. */
+  private readonly renewTimer: NodeJS.Timeout;
+  private readonly workTimer: NodeJS.Timeout;
+  private renewing = false;
   private ticking = false;
   private ticks = 0;
   /** Draining: leases of the runs still here are renewed, but no other work is taken. */
@@ -25,12 +29,15 @@ export class LeaseKeeper {
     private readonly scheduler: Scheduler,
   ) {
     const everyMs = Math.max(50, Math.min(1000, Math.floor(ctx.options.leaseMs / 3)));
-    this.timer = setInterval(() => void this.tick(), everyMs);
-    this.timer.unref();
+    this.renewTimer = setInterval(() => void this.renewLeases(), everyMs);
+    this.workTimer = setInterval(() => void this.tick(), everyMs);
+    this.renewTimer.unref();
+    this.workTimer.unref();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    clearInterval(this.renewTimer);
+    clearInterval(this.workTimer);
   }
 
   /** From the drain on: runs still draining here keep their leases (a peer would reap them), nothing new is taken. */
@@ -39,11 +46,9 @@ export class LeaseKeeper {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking || this.renewOnly) return;
     this.ticking = true;
     try {
-      await this.renewLeases();
-      if (this.renewOnly) return;
       await this.reapExpired();
       if (++this.ticks % SWEEP_EVERY === 0) {
         await this.sweepPending();
@@ -54,16 +59,29 @@ export class LeaseKeeper {
     }
   }
 
+  /**
+   * All at once, each only while this replica still holds the run: a renewal landing after a
+   * hand-back must not push out the lease the next replica waits on. A run no longer held here
+   * (another replica reaped it when a renewal came too late) is stopped, and records nothing.
+   */
   private async renewLeases(): Promise<void> {
+    if (this.renewing) return;
+    this.renewing = true;
     const { stores, live, options, logger } = this.ctx;
-    for (const running of live.all()) {
+    const renew = async (running: LiveRun) => {
+      const { runId } = running.run;
       try {
-        const renewed = await stores.runs.update(running.run.runId, { leaseUntil: new Date(Date.now() + options.leaseMs) }, ["running"]);
+        const renewed = await stores.runs.update(runId, { leaseUntil: new Date(Date.now() + options.leaseMs) }, ["running"], undefined, options.replicaId);
         if (renewed?.cancelRequested) live.stop(running, renewed.cancelRequested);
+        if (!renewed && live.get(runId) === running) {
+          logger.warn({ run_id: runId }, "run no longer held by this replica (its lease lapsed); stopping it here");
+          live.stop(running, "interrupt");
+        }
       } catch (error) {
-        logger.warn({ err: error, run_id: running.run.runId }, "lease renewal failed");
+        logger.warn({ err: error, run_id: runId }, "lease renewal failed");
       }
-    }
+    };
+    await Promise.all(live.all().map(renew)).finally(() => (this.renewing = false));
   }
 
   /**

@@ -20,14 +20,17 @@ const PRELOAD_EVENTS = 512;
 export class Scheduler {
   /** Draining: runs queued behind one ending here are left to the other replicas' sweep. */
   private starting = true;
+  /** Draining with hand-over: a run that starts here all the same (a claim in flight) stops at its first boundary. */
+  private drainLate = false;
 
   constructor(
     private readonly ctx: RunsContext,
     private readonly finisher: Finisher,
   ) {}
 
-  stopStarting(): void {
+  stopStarting(handOver: boolean): void {
     this.starting = false;
+    this.drainLate = handOver;
   }
 
   /**
@@ -73,6 +76,8 @@ export class Scheduler {
    * wins: the claim needs the lease it left lapsed), then executed from the thread's checkpoint.
    */
   async resume(run: RunRecord, now: Date): Promise<void> {
+    // A lease keeper's tick under way when the drain began must not take runs back here.
+    if (!this.starting) return;
     const { stores, logger } = this.ctx;
     const { ownerId, leaseUntil, updatedAt } = this.claimed(run);
     const handover = { ...run.handover!, resumable: false };
@@ -88,6 +93,7 @@ export class Scheduler {
   startLive(running: RunRecord, events: StoredStreamEvent[] | null): void {
     const { live, cache, logger } = this.ctx;
     const started = live.add(running);
+    if (this.drainLate) started.control.requestDrain("the replica is shutting down");
     if (events) cache.start(running.runId, events);
     started.done = this.runToEnd(started).catch((error: unknown) => {
       logger.error({ err: error, run_id: running.runId }, "run bookkeeping failed");

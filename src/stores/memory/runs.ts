@@ -118,11 +118,12 @@ export class MemoryRunStore implements RunStore {
     return out;
   }
 
-  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date, ifOwner?: string): Promise<RunRecord | null> {
     const run = this.runs.get(runId);
     if (!run) return null;
     if (ifStatus && !ifStatus.includes(run.status)) return null;
     if (ifLeaseBefore && !(run.leaseUntil && run.leaseUntil < ifLeaseBefore)) return null;
+    if (ifOwner !== undefined && run.ownerId !== ifOwner) return null;
     const was = run.status;
     Object.assign(run, patch, { runId: run.runId, threadId: run.threadId });
     this.statusChanged(runId, was, run.status);

@@ -162,7 +162,7 @@ export class MongoRunStore implements RunStore {
     return docs.map(fromRunDoc);
   }
 
-  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date): Promise<RunRecord | null> {
+  async update(runId: string, patch: Partial<RunRecord>, ifStatus?: readonly RunStatus[], ifLeaseBefore?: Date, ifOwner?: string): Promise<RunRecord | null> {
     const set: Partial<RunDoc> = {};
     for (const [key, value] of Object.entries(patch)) {
       const field = RUN_FIELDS[key];
@@ -172,6 +172,7 @@ export class MongoRunStore implements RunStore {
     const filter: Record<string, unknown> = { _id: String(runId) };
     if (ifStatus) filter["status"] = { $in: [...ifStatus] };
     if (ifLeaseBefore) filter["lease_until"] = { $lt: ifLeaseBefore };
+    if (ifOwner !== undefined) filter["owner_id"] = String(ifOwner);
     const doc = await this.runs.findOneAndUpdate(filter, { $set: set }, { returnDocument: "after" });
     return doc ? fromRunDoc(doc) : null;
   }
