@@ -36,66 +36,64 @@ afterAll(async () => {
 });
 
 /**
- * Follows a run to its end from whichever replica is up, starting on `first`: when a stream
- * breaks or ends early (its replica stopped), it rejoins another with the last event id it saw.
+ * Reads a run to its end from whichever replica is up, starting on `first`: `read` streams from one
+ * replica and says whether it reached `end`; a stream that breaks or ends early (its replica
+ * stopped) is read again on the other replica, from where it stopped. Returns how often it rejoined.
  */
-async function follow(runId: string, first: "a" | "b"): Promise<{ events: RunEvent[]; rejoins: number }> {
-  const events: RunEvent[] = [];
+async function acrossReplicas(runId: string, first: "a" | "b", read: (url: string) => Promise<boolean>): Promise<number> {
   let name = first;
-  let rejoins = -1;
-  while (rejoins < 100) {
-    rejoins++;
+  for (let rejoins = 0; rejoins < 100; rejoins++) {
     const replica = replicas.get(name);
     name = name === "a" ? "b" : "a";
     if (!replica || replica.child.exitCode !== null) {
       await sleep(100);
       continue;
     }
-    const last = events.at(-1)?.eventId;
-    try {
-      for await (const response of clientFor(replica.url).joinRun({ runId, ...(last !== undefined && { lastEventId: last }) })) {
-        expect(response.payload.case, "no gap: every event is still stored").not.toBe("gap");
-        if (response.payload.case !== "event") continue;
-        events.push(response.payload.value);
-        if (response.payload.value.kind.case === "end") return { events, rejoins };
-      }
-    } catch {
-      // The replica went away mid-stream: rejoin the other one.
-    }
+    // A stream cut mid-way throws: rejoin the other replica.
+    if (await read(replica.url).catch(() => false)) return rejoins;
   }
   throw new Error(`run ${runId} never ended`);
+}
+
+/** A run's events through JoinRun, rejoining with the last event id it saw. */
+async function follow(runId: string, first: "a" | "b"): Promise<{ events: RunEvent[]; rejoins: number }> {
+  const events: RunEvent[] = [];
+  let gaps = 0;
+  const rejoins = await acrossReplicas(runId, first, async (url) => {
+    const last = events.at(-1)?.eventId;
+    for await (const response of clientFor(url).joinRun({ runId, ...(last !== undefined && { lastEventId: last }) })) {
+      if (response.payload.case === "gap") gaps++;
+      if (response.payload.case !== "event") continue;
+      events.push(response.payload.value);
+      if (response.payload.value.kind.case === "end") return true;
+    }
+    return false;
+  });
+  // Counted, not asserted in the read: a failed expect there would read as a cut stream.
+  expect(gaps, "no gap: every event is still stored").toBe(0);
+  return { events, rejoins };
 }
 
 /** The same through the LangGraph HTTP API: its SSE stream, resumed with Last-Event-ID. */
 async function followHttp(run: { runId: string; threadId: string }, first: "a" | "b"): Promise<Frame[]> {
   const got: Frame[] = [];
-  let name = first;
-  for (let tries = 0; tries < 100; tries++) {
-    const replica = replicas.get(name);
-    name = name === "a" ? "b" : "a";
-    if (!replica || replica.child.exitCode !== null) {
-      await sleep(100);
-      continue;
-    }
+  await acrossReplicas(run.runId, first, async (url) => {
     const last = got.at(-1)?.id;
-    try {
-      const res = await fetch(`${replica.url}/threads/${run.threadId}/runs/${run.runId}/stream`, { headers: last ? { "last-event-id": last } : {} });
-      const decoder = new TextDecoder();
-      let buffer = "";
-      for await (const chunk of res.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        const complete = buffer.slice(0, buffer.lastIndexOf("\n\n") + 2);
-        buffer = buffer.slice(complete.length);
-        for (const frame of frames(complete)) {
-          got.push(frame);
-          if (frame.event === "end") return got;
-        }
+    const res = await fetch(`${url}/threads/${run.threadId}/runs/${run.runId}/stream`, { headers: last ? { "last-event-id": last } : {} });
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for await (const chunk of res.body!) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      const complete = buffer.slice(0, buffer.lastIndexOf("\n\n") + 2);
+      buffer = buffer.slice(complete.length);
+      for (const frame of frames(complete)) {
+        got.push(frame);
+        if (frame.event === "end") return true;
       }
-    } catch {
-      // Cut mid-stream: resume on the other replica.
     }
-  }
-  throw new Error(`run ${run.runId} never ended over HTTP`);
+    return false;
+  });
+  return got;
 }
 
 async function restart(name: "a" | "b"): Promise<string> {
