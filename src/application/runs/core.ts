@@ -80,11 +80,10 @@ export class RunsCore {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    const handOver = this.ctx.stores.kind !== "memory";
-    this.scheduler.stopStarting(handOver);
+    this.scheduler.stopStarting();
     this.leases.renewOnlyFromNow();
     const { live } = this.ctx;
-    if (handOver) for (const each of live.all()) each.control.requestDrain("the replica is shutting down");
+    if (this.ctx.stores.kind !== "memory") live.drainAll("the replica is shutting down");
     let expired = false;
     const interruptAll = () => live.all().forEach((each) => live.stop(each, "interrupt"));
     const timer = setTimeout(() => {
@@ -98,6 +97,6 @@ export class RunsCore {
     }
     clearTimeout(timer);
     this.leases.stop();
-    this.closing.abort(new ShuttingDownError("this replica is shutting down; the run goes on: AwaitRun or JoinRun on another replica"));
+    this.closing.abort(new ShuttingDownError("this replica is shutting down; the run goes on: JoinRun with last_event_id, or AwaitRun, on another replica"));
   }
 }

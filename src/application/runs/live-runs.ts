@@ -28,6 +28,8 @@ const VALUES_LINGER_MS = 5_000;
 export class LiveRuns {
   private readonly runs = new Map<string, LiveRun>();
   private readonly values = new Map<string, JsonObject>();
+  /** Set by drainAll: the reason every run here, present or yet to start, is asked to stop at a boundary. */
+  private drainReason: string | null = null;
 
   get size(): number {
     return this.runs.size;
@@ -38,7 +40,15 @@ export class LiveRuns {
     const recorded = new Promise<void>((resolve) => (settle = resolve));
     const live: LiveRun = { run, abort: new AbortController(), control: new RunControl(), cancelAction: null, done: Promise.resolve(), recorded, settle, final: null };
     this.runs.set(run.runId, live);
+    // A run whose start (a claim, a resumption) was under way when the drain began drains too.
+    if (this.drainReason !== null) live.control.requestDrain(this.drainReason);
     return live;
+  }
+
+  /** Asks every run here, and every one added from now on, to stop at its next superstep boundary. */
+  drainAll(reason: string): void {
+    this.drainReason = reason;
+    for (const live of this.runs.values()) live.control.requestDrain(reason);
   }
 
   /** The thread's values a run here ended with, for its waiters (kept briefly: they ask right after it ends). */

@@ -20,17 +20,14 @@ const PRELOAD_EVENTS = 512;
 export class Scheduler {
   /** Draining: runs queued behind one ending here are left to the other replicas' sweep. */
   private starting = true;
-  /** Draining with hand-over: a run that starts here all the same (a claim in flight) stops at its first boundary. */
-  private drainLate = false;
 
   constructor(
     private readonly ctx: RunsContext,
     private readonly finisher: Finisher,
   ) {}
 
-  stopStarting(handOver: boolean): void {
+  stopStarting(): void {
     this.starting = false;
-    this.drainLate = handOver;
   }
 
   /**
@@ -93,7 +90,6 @@ export class Scheduler {
   startLive(running: RunRecord, events: StoredStreamEvent[] | null): void {
     const { live, cache, logger } = this.ctx;
     const started = live.add(running);
-    if (this.drainLate) started.control.requestDrain("the replica is shutting down");
     if (events) cache.start(running.runId, events);
     started.done = this.runToEnd(started).catch((error: unknown) => {
       logger.error({ err: error, run_id: running.runId }, "run bookkeeping failed");

@@ -3,7 +3,6 @@
 // the in-process cache and woken by the bus; others through the run's feed
 // (run-feed.ts), one store reader per run shared by all its tails.
 import type { StoredStreamEvent } from "../../domain/events.js";
-import { ShuttingDownError } from "../../domain/errors.js";
 import type { RunsContext } from "./context.js";
 import { TAIL_BATCH, type RunFeeds } from "./run-feed.js";
 
@@ -14,9 +13,10 @@ export type OnTailStopped = (ended: boolean) => void | Promise<void>;
 
 /**
  * The stream of one reader. `closing` aborts when this replica stops serving streams: the
- * reader gets what is stored, then (its run not ended) UNAVAILABLE, to rejoin another replica. What happens when it stops (cancel on disconnect,
- * joiner counts) is a callback rather than another generator around this one:
- * every generator layer costs each of a burst's events a few microseconds.
+ * reader gets what is stored, then (its run not ended) the abort's reason, UNAVAILABLE, to
+ * rejoin another replica. What happens when it stops (cancel on disconnect, joiner counts) is a
+ * callback rather than another generator around this one: every generator layer costs each of a
+ * burst's events a few microseconds.
  */
 export async function* tailRun(
   ctx: RunsContext,
@@ -51,7 +51,7 @@ export async function* tailRun(
         lastSent = Date.now();
         if (rows.length === TAIL_BATCH) continue;
       } else if (!cached && feed.ended && after >= feed.head) return;
-      if (closing.aborted) throw new ShuttingDownError("this replica is shutting down; the run goes on: JoinRun with last_event_id on another replica");
+      if (closing.aborted) throw closing.reason;
       const untilHeartbeat = heartbeatMs - (Date.now() - lastSent);
       if (untilHeartbeat <= 0) {
         yield { type: "heartbeat" };
