@@ -28,7 +28,7 @@ export function sseResponse(c: Context, events: AsyncIterable<TailItem>, options
       await writeEvents(stream, events, options);
     } catch (error) {
       // This replica stops while the run goes on elsewhere: the stream just ends, without `end`, so
-      // clients reconnect with Last-Event-ID (the SDK does) and land on a replica that serves it.
+      // clients reconnect with Last-Event-ID and land on a replica that serves it.
       if (!(error instanceof ShuttingDownError)) throw error;
     }
   });
