@@ -2,12 +2,13 @@
 // test/peers/install.sh): OTLP receiver and query API on free 127.0.0.1
 // ports, in-memory storage, no telemetry of its own. For the tracing test and
 // the tracing bench.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireTool } from "./tools.js";
 import { freePort } from "./ports.js";
+import { untilAnswers } from "./process.js";
 
 export interface Jaeger {
   /** For OTEL_EXPORTER_OTLP_ENDPOINT (OTLP over HTTP). */
@@ -62,20 +63,6 @@ exporters:
 `;
 }
 
-async function untilAnswers(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`jaeger exited with ${child.exitCode}:\n${output()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`jaeger did not answer ${url}:\n${output()}`);
-}
-
 export async function startJaeger(): Promise<Jaeger> {
   const bin = requireTool("jaeger");
   const dir = await mkdtemp(join(tmpdir(), "agent-runs-jaeger-"));
@@ -89,7 +76,7 @@ export async function startJaeger(): Promise<Jaeger> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const queryUrl = `http://127.0.0.1:${ports.query}`;
   try {
-    await untilAnswers(`${queryUrl}/api/services`, child, () => output);
+    await untilAnswers(`${queryUrl}/api/services`, child, "jaeger", () => output);
   } catch (error) {
     child.kill("SIGKILL");
     await rm(dir, { recursive: true, force: true });

@@ -48,3 +48,21 @@ export async function spawnService(args: string[], env: Record<string, string> =
     },
   };
 }
+
+/**
+ * Resolves once `url` answers 2xx; throws when `child` exits first or `timeoutMs` passes. Waits
+ * `intervalMs` between tries whether the try failed to connect or got an error status.
+ */
+export async function untilAnswers(url: string, child: ChildProcess, what: string, output: () => string = () => "", timeoutMs = 60_000, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${output()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`${what} did not answer ${url}:\n${output()}`);
+}

@@ -1,10 +1,11 @@
 // toxiproxy v2.5.0 (test/peers/install.sh) between the service and MongoDB: a proxy whose link
 // can be slowed, cut or starved through toxiproxy's HTTP API, for fault tests and the bench's
 // latency slope.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.js";
+import { untilAnswers } from "./process.js";
 
 export const TOXIPROXY_SERVER = join(homedir(), "go", "toxiproxy-v2.5.0", "server");
 
@@ -33,26 +34,14 @@ async function api(base: string, method: string, path: string, body?: unknown): 
   return text ? (JSON.parse(text) as unknown) : null;
 }
 
-async function waitForApi(base: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`toxiproxy exited with ${child.exitCode}`);
-    try {
-      // /version answers plain text, not JSON.
-      if ((await fetch(`${base}/version`)).ok) return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error("toxiproxy did not start");
-}
-
 /** Starts toxiproxy with one proxy to the MongoDB at `mongoUri` (mongodb://host:port). */
 export async function startToxiproxy(mongoUri: string): Promise<Toxiproxy> {
   const upstream = new URL(mongoUri).host;
   const [apiPort, listenPort] = [await freePort(), await freePort()];
   const child = spawn(TOXIPROXY_SERVER, ["-host", "127.0.0.1", "-port", String(apiPort)], { stdio: "ignore" });
   const base = `http://127.0.0.1:${apiPort}`;
-  await waitForApi(base, child);
+  // /version answers plain text, not JSON.
+  await untilAnswers(`${base}/version`, child, "toxiproxy", undefined, 10_000, 50);
   await api(base, "POST", "/proxies", { name: "mongodb", listen: `127.0.0.1:${listenPort}`, upstream, enabled: true });
   return {
     uri: `mongodb://127.0.0.1:${listenPort}/?directConnection=true`,
