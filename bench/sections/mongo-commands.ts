@@ -14,6 +14,7 @@ import { log, QUICK, ROOT } from "../harness/config.js";
 import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
 import { mongoLatencyTable } from "./mongo-latency.js";
+import { runStandalone } from "../harness/standalone.js";
 
 export interface CommandsCase {
   label: string;
@@ -182,15 +183,4 @@ export function mongoCommandsReport(): string[] {
 }
 
 // Standalone: `npx tsx bench/sections/mongo-commands.ts` prints the table.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  mongoCommandsSection().then(
-    (results) => {
-      process.stdout.write(`${mongoCommandsTable(results).join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, mongoCommandsSection, mongoCommandsTable);

@@ -11,6 +11,7 @@ import { startToxiproxy } from "../../test/helpers/toxiproxy.js";
 import { summarize } from "../lib.js";
 import { log, QUICK, ROOT } from "../harness/config.js";
 import { sectionMongo } from "../harness/mongo.js";
+import { runStandalone } from "../harness/standalone.js";
 
 export interface LatencyRow {
   rpc: string;
@@ -80,15 +81,4 @@ export function mongoLatencyTable(rows: LatencyRow[]): string[] {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  mongoLatencySection().then(
-    (rows) => {
-      process.stdout.write(`${mongoLatencyTable(rows).join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, mongoLatencySection, mongoLatencyTable);

@@ -14,6 +14,7 @@ import { median } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
 import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
+import { runStandalone } from "../harness/standalone.js";
 
 export interface PageTimes {
   store: "memory" | "mongodb";
@@ -145,15 +146,4 @@ export function resourcePagesReport(): string[] {
 }
 
 // Standalone: `npx tsx bench/sections/resource-pages.ts` prints the tables.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  resourcePagesSection().then(
-    () => {
-      process.stdout.write(`${resourcePagesReport().join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, resourcePagesSection, () => resourcePagesReport());

@@ -23,6 +23,7 @@ import { log, QUICK, ROOT, STARTUP_BEFORE } from "../harness/config.js";
 import { children, stopChild } from "../harness/processes.js";
 import { R } from "../harness/results.js";
 import { freePort } from "../../test/helpers/ports.js";
+import { runStandalone } from "../harness/standalone.js";
 
 export interface StartupCase {
   name: string;
@@ -164,15 +165,4 @@ export function startupReport(results: StartupCase[] = R.startup): string[] {
 }
 
 // Standalone: `npx tsx bench/sections/startup.ts [--quick]` prints the table.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  startupSection().then(
-    (results) => {
-      process.stdout.write(`${startupReport(results).join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, startupSection, startupReport);
