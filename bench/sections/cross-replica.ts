@@ -9,10 +9,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { StreamMode, type RunsService } from "../../gen/agentruns/v1/runs_pb.js";
 import type { Client } from "@connectrpc/connect";
 import { byKind, commands } from "../command-log.js";
-import { summarize, type LatencySummary } from "../lib.js";
+import { summarize, wallNow as now, type LatencySummary } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
 import { sectionMongo } from "../harness/mongo.js";
 import { startLoggedReplica } from "./mongo-commands.js";
+import { runStandalone } from "../harness/standalone.js";
 
 type RunsClient = Client<typeof RunsService>;
 
@@ -27,8 +28,6 @@ export interface CrossReplicaResult {
   streamRuns: number;
   queriesPerSecWithStreams: number;
 }
-
-const now = () => performance.timeOrigin + performance.now();
 
 /** Starts a paced emit run on A; resolves with its id once A's stream showed the metadata, and with A's stream's end. */
 async function startOnA(a: RunsClient, count: number, intervalMs: number, into: number[] | null = null): Promise<{ runId: string; done: Promise<void> }> {
@@ -117,15 +116,4 @@ export async function crossReplicaSection(): Promise<CrossReplicaResult> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  crossReplicaSection().then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, crossReplicaSection, (r) => JSON.stringify(r, null, 2));

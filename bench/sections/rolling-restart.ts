@@ -14,11 +14,12 @@ import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { RunsService, RunStatus, StreamMode } from "../../gen/agentruns/v1/runs_pb.js";
-import { median, sleep } from "../lib.js";
+import { median, sleep, summarize, wallNow as now } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
 import { startNodeServer, type Server } from "../harness/server.js";
+import { runStandalone } from "../harness/standalone.js";
 
 type RunsClient = Client<typeof RunsService>;
 
@@ -72,12 +73,10 @@ export interface RollingRestartCase {
   exitCode: number | null;
 }
 
-const now = () => performance.timeOrigin + performance.now();
-
+/** p99 and max nearest-rank (summarize); p50 the median, the mean of the middle two of an even count. */
 function stats(xs: number[]): Stats {
-  if (!xs.length) return { p50: NaN, p99: NaN, max: NaN };
-  const sorted = [...xs].sort((a, b) => a - b);
-  return { p50: median(sorted), p99: sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!, max: sorted.at(-1)! };
+  const { p99, max } = summarize(xs);
+  return { p50: median(xs), p99, max };
 }
 
 const count = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {});
@@ -263,16 +262,13 @@ async function watchHandedBack(uri: string, database: string, ids: string[], lea
 }
 
 export async function rollingRestartSection(): Promise<RollingRestartCase[]> {
-  const { startMongoServer } = await import("../../test/mongo-server/server.js");
-  const mongo = await startMongoServer();
-  children.add(mongo.child);
+  const mongo = await sectionMongo();
   const out: RollingRestartCase[] = [];
   try {
     out.push(await oneCase("default --lease-ms 10000", 10_000, mongo.uri));
     out.push(await oneCase("--lease-ms 1500", 1_500, mongo.uri));
   } finally {
-    await mongo.stop();
-    children.delete(mongo.child);
+    await mongo.release();
   }
   R.rollingRestart = out;
   return out;
@@ -302,15 +298,4 @@ export function rollingRestartReport(results: RollingRestartCase[] = R.rollingRe
 }
 
 // Standalone: `npx tsx bench/sections/rolling-restart.ts` prints the table.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  rollingRestartSection().then(
-    (results) => {
-      process.stdout.write(`${rollingRestartReport(results).join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, rollingRestartSection, rollingRestartReport);

@@ -14,9 +14,10 @@ import { RunsService } from "../../gen/agentruns/v1/runs_pb.js";
 import { webhookReceiver, type WebhookReceiver } from "../../test/helpers/webhook-receiver.js";
 import { summarize } from "../lib.js";
 import { log, QUICK } from "../harness/config.js";
-import { children } from "../harness/processes.js";
+import { sectionMongo } from "../harness/mongo.js";
 import { R } from "../harness/results.js";
 import { startAgentRuns } from "../harness/server.js";
+import { runStandalone } from "../harness/standalone.js";
 
 export interface WebhookLatency {
   store: "memory" | "mongodb";
@@ -69,14 +70,11 @@ async function storeCase(store: "memory" | "mongodb", uri: string | null, runs: 
 export async function webhooksSection(): Promise<WebhookLatency[]> {
   const results = await storeCase("memory", null, QUICK ? 100 : 1_000, [1, 16]);
   if (!QUICK) {
-    const { startMongoServer } = await import("../../test/mongo-server/server.js");
-    const mongo = await startMongoServer();
-    children.add(mongo.child);
+    const mongo = await sectionMongo();
     try {
       results.push(...(await storeCase("mongodb", mongo.uri, 300, [1, 16])));
     } finally {
-      await mongo.stop();
-      children.delete(mongo.child);
+      await mongo.release();
     }
   }
   R.webhooks = results;
@@ -100,15 +98,4 @@ export function webhooksReport(): string[] {
 }
 
 // Standalone: `npx tsx bench/sections/webhooks.ts` prints the table.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  webhooksSection().then(
-    () => {
-      process.stdout.write(`${webhooksReport().join("\n")}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runStandalone(import.meta, webhooksSection, () => webhooksReport());
