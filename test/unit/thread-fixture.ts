@@ -1,5 +1,5 @@
-// What the thread state tests share: one unit service with two API-key
-// users, and helpers for their runs, history and refusals.
+// What the thread tests share: one unit service with API-key users (alice
+// and bob unless told), and helpers for their runs, history and refusals.
 import { afterAll, beforeAll, expect } from "vitest";
 import { ConnectError } from "@connectrpc/connect";
 import { RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
@@ -10,16 +10,23 @@ export const failure = (call: Promise<unknown>) => call.then(() => null, (e: unk
 export const fieldOf = (error: ConnectError | null) => error?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
 export const reasonOf = (error: ConnectError | null) => error?.findDetails(ErrorInfoSchema)[0]?.reason;
 
-/** Starts the service before the file's tests and stops it after them. */
-export function threadService() {
+/** Polls `check` every 10 ms until it holds; the test's own timeout bounds the wait. */
+export async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Starts the service before the file's tests and stops it after them; each user's API key is its name. */
+export function threadService(users: readonly string[] = ["alice", "bob"]) {
   let s: UnitService;
   beforeAll(async () => {
-    s = await unitService({}, { auth: { api_keys: [{ key: "alice", user_id: "alice" }, { key: "bob", user_id: "bob" }] } });
+    s = await unitService({}, { auth: { api_keys: users.map((user) => ({ key: user, user_id: user })) } });
   });
   afterAll(() => s.close());
   const alice = () => s.as("alice");
   return {
     service: () => s,
+    /** A client calling as `user` (one of `users`). */
+    as: (user: string) => s.as(user),
     alice,
     bob: () => s.as("bob"),
     /** A finished demo run on a new (or the given) thread of alice's; returns the thread id. */

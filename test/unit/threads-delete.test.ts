@@ -3,25 +3,13 @@
 // pending or running; a delete cut short leaves the thread invisible and a
 // repeat finishes it. (The outage itself is made on MongoDB in threads.test.ts.)
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
 import { MultitaskStrategy, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
-import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { unitService, userInput, type UnitService } from "./harness.js";
+import { userInput } from "./harness.js";
+import { failure, reasonOf, threadService, until } from "./thread-fixture.js";
 
-let s: UnitService;
-beforeAll(async () => {
-  s = await unitService({}, { auth: { api_keys: [{ key: "alice", user_id: "alice" }] } });
-});
-afterAll(() => s.close());
-
-const alice = () => s.as("alice");
-const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
-const reasonOf = (error: ConnectError | null) => error?.findDetails(ErrorInfoSchema)[0]?.reason;
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
-}
+const { service, alice } = threadService(["alice"]);
 
 /** A thread of alice's with two finished runs, messages, feedback and checkpoints; its id and run ids. */
 async function busyHistory(): Promise<{ threadId: string; runIds: string[] }> {
@@ -39,10 +27,10 @@ describe("DeleteThread", () => {
     expect((await failure(alice().threads.getThread({ threadId })))?.code).toBe(Code.NotFound);
     for (const runId of runIds) {
       expect((await failure(alice().getRun({ runId })))?.code).toBe(Code.NotFound);
-      expect(await s.app.stores.runs.get(runId)).toBeNull();
-      expect((await s.app.stores.events.pageMessages(runId, { limit: 10 })).rows).toEqual([]);
-      expect(await s.app.stores.events.listRunEvents(runId, 0, 10)).toEqual([]);
-      expect(await s.app.stores.feedback.listByRun(runId)).toEqual([]);
+      expect(await service().app.stores.runs.get(runId)).toBeNull();
+      expect((await service().app.stores.events.pageMessages(runId, { limit: 10 })).rows).toEqual([]);
+      expect(await service().app.stores.events.listRunEvents(runId, 0, 10)).toEqual([]);
+      expect(await service().app.stores.feedback.listByRun(runId)).toEqual([]);
     }
     // A new thread of the same id starts with no checkpoint: the old ones went too.
     await alice().threads.createThread({ threadId });
@@ -72,7 +60,7 @@ describe("DeleteThread", () => {
   it("keeps a thread whose delete was cut short invisible and runless, and a repeat finishes it", async () => {
     const { threadId, runIds } = await busyHistory();
     // Where an outage after the first step leaves a delete: marked, nothing removed yet.
-    expect(await s.app.stores.threads.markDeleting(threadId, "alice")).toBe(true);
+    expect(await service().app.stores.threads.markDeleting(threadId, "alice")).toBe(true);
     expect((await failure(alice().threads.getThread({ threadId })))?.code).toBe(Code.NotFound);
     expect((await failure(alice().threads.updateThread({ threadId, metadata: { a: 1 } })))?.code).toBe(Code.NotFound);
     expect((await alice().threads.searchThreads({ pageSize: 200 })).threads.map((t) => t.threadId)).not.toContain(threadId);
@@ -80,7 +68,7 @@ describe("DeleteThread", () => {
     expect(run?.code).toBe(Code.NotFound);
     expect((await failure(alice().threads.createThread({ threadId })))?.code).toBe(Code.AlreadyExists);
     await alice().threads.deleteThread({ threadId });
-    for (const runId of runIds) expect(await s.app.stores.runs.get(runId)).toBeNull();
-    expect(await s.app.stores.threads.get(threadId)).toBeNull();
+    for (const runId of runIds) expect(await service().app.stores.runs.get(runId)).toBeNull();
+    expect(await service().app.stores.threads.get(threadId)).toBeNull();
   });
 });

@@ -2,17 +2,15 @@
 // one CreateThread made with no run is never evicted, so without counting them
 // a client could fill the process with threads and their metadata.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { unitService, type UnitService } from "./harness.js";
+import { failure, reasonOf } from "./thread-fixture.js";
 
 let s: UnitService;
 beforeAll(async () => {
   s = await unitService({ memoryMaxBytes: 1024 * 1024 });
 });
 afterAll(() => s.close());
-
-const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
 
 describe("threads and the memory store's byte bound", () => {
   it("refuses new threads with RESOURCE_EXHAUSTED STORE_FULL once threads fill it, storing nothing, and takes them again after deletes", async () => {
@@ -24,7 +22,7 @@ describe("threads and the memory store's byte bound", () => {
       refused = await failure(s.client.threads.createThread({ metadata: big }).then((r) => void made.push(r.thread!.threadId)));
     }
     expect(refused?.code).toBe(Code.ResourceExhausted);
-    expect(refused?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("STORE_FULL");
+    expect(reasonOf(refused)).toBe("STORE_FULL");
     expect(made.length).toBeGreaterThan(10);
     expect((await s.client.threads.searchThreads({ pageSize: 200 })).threads).toHaveLength(made.length);
     for (const threadId of made.slice(0, 3)) await s.client.threads.deleteThread({ threadId });

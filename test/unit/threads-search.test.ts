@@ -3,23 +3,16 @@
 // refusals (page_size out of range, tampered, foreign or other-filter tokens,
 // unknown statuses).
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { beforeAll, describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
 import { ThreadStatus, type SearchThreadsRequestSchema, type Thread } from "../../gen/agentruns/v1/threads_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { unitService, userInput, type RunsClient, type UnitService } from "./harness.js";
+import { userInput, type RunsClient } from "./harness.js";
+import { failure, fieldOf, threadService } from "./thread-fixture.js";
 
-let s: UnitService;
-beforeAll(async () => {
-  s = await unitService({}, { auth: { api_keys: [{ key: "carol", user_id: "carol" }, { key: "dave", user_id: "dave" }] } });
-});
-afterAll(() => s.close());
-
-const carol = () => s.as("carol");
-const dave = () => s.as("dave");
-const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
-const fieldOf = (error: ConnectError | null) => error?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
+const { as } = threadService(["carol", "dave"]);
+const carol = () => as("carol");
+const dave = () => as("dave");
 type Search = MessageInitShape<typeof SearchThreadsRequestSchema>;
 
 /** Every page of `request`, `pageSize` at a time. */

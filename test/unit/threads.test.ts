@@ -2,29 +2,15 @@
 // UpdateThread, DeleteThread, and the status a thread's runs leave it in.
 // SearchThreads is in threads-search.test.ts.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
 import { RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
 import { IfExists, ThreadStatus } from "../../gen/agentruns/v1/threads_pb.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { unitService, userInput, type UnitService } from "./harness.js";
+import { userInput } from "./harness.js";
+import { failure, fieldOf, reasonOf, threadService, until } from "./thread-fixture.js";
 
-let s: UnitService;
-beforeAll(async () => {
-  s = await unitService({}, { auth: { api_keys: [{ key: "alice", user_id: "alice" }, { key: "bob", user_id: "bob" }] } });
-});
-afterAll(() => s.close());
-
-const alice = () => s.as("alice");
-const bob = () => s.as("bob");
-const failure = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
-const fieldOf = (error: ConnectError | null) => error?.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field;
-const reasonOf = (error: ConnectError | null) => error?.findDetails(ErrorInfoSchema)[0]?.reason;
+const { alice, bob } = threadService();
 const statusOf = async (threadId: string) => (await alice().threads.getThread({ threadId })).thread?.status;
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
-}
 
 describe("CreateThread and GetThread", () => {
   it("creates a thread with the given id and metadata, idle, and returns it on GetThread", async () => {
