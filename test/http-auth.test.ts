@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PERMISSIONS, PERMISSIONS, type Permission } from "../src/auth/caller.js";
+import { call as callAt } from "./helpers/http-api.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 
 /** One key per permission holding only it, and one holding every permission but it. */
@@ -36,16 +37,13 @@ afterAll(async () => {
   await open.stop();
 });
 
-async function call(method: string, path: string, headers: Record<string, string> = {}, body?: unknown, server = t) {
-  const res = await fetch(`${server.url}${path}`, {
-    method: method.toUpperCase(),
-    headers: { "content-type": "application/json", ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(20_000),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) as any };
-}
+/**
+ * The shared call() with this file's argument order (headers before body, on `t` unless told). The
+ * route table's methods are lower case and fetch only upper-cases some (not PATCH), hence toUpperCase;
+ * each request gives up after 20 s.
+ */
+const call = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown, server = t) =>
+  callAt(server.url, method.toUpperCase(), path, body, headers, 20_000);
 
 /** A route's path with every parameter filled (ids of a valid shape that name nothing). */
 const concrete = (path: string) => path.replace(/:([a-z_]+)/g, (_m, name: string) => (name === "checkpoint_id" ? "1ef0" : `missing-${name}`));
