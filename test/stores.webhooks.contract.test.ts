@@ -8,31 +8,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { WebhookDelivery } from "../src/domain/records.js";
 import { INDEXES, openMongoStores } from "../src/stores/mongo/index.js";
 import type { Stores } from "../src/stores/types.js";
+import { newDelivery } from "./helpers/records.js";
 import { storeFactories } from "./helpers/store-factories.js";
 
 const factories = storeFactories("webhooks");
 /** How long the deliveries this suite fails on the way are kept. */
 const KEEP = new Date(Date.now() + 3_600_000);
-
-function delivery(overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
-  const runId = randomUUID();
-  return {
-    deliveryId: runId,
-    runId,
-    userId: "u1",
-    url: "https://example.com/hook",
-    body: '{"runId":"x","metadata":{"$where":"1","a.b":2}}',
-    status: "pending",
-    attempts: 0,
-    // Long past, so this suite's deliveries come before any other due one.
-    dueAt: new Date(Date.UTC(2000, 0, 1)),
-    claim: null,
-    lastError: null,
-    createdAt: new Date(Date.UTC(2000, 0, 1)),
-    keepUntil: null,
-    ...overrides,
-  };
-}
 
 describe.each(factories)("%s store", (_name, factory) => {
   let stores: Stores;
@@ -53,7 +34,7 @@ describe.each(factories)("%s store", (_name, factory) => {
 
   describe("webhook deliveries", () => {
     it("round-trips a delivery, and enqueues an id once however often it is asked", async () => {
-      const d = delivery();
+      const d = newDelivery();
       expect(await stores.webhooks.enqueue(d)).toBe(true);
       expect(await stores.webhooks.enqueue({ ...d, body: "{}" })).toBe(false);
       expect(await stores.webhooks.get(d.deliveryId)).toEqual(d);
@@ -61,7 +42,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("takes a delivery enqueued claimed by its enqueuer: its claim holds, and it is not due before its lease ends", async () => {
-      const d = delivery({ claim: "mine", attempts: 1, dueAt: new Date(Date.now() + 60_000) });
+      const d = newDelivery({ claim: "mine", attempts: 1, dueAt: new Date(Date.now() + 60_000) });
       expect(await stores.webhooks.enqueue(d)).toBe(true);
       for (let got = await stores.webhooks.claimDue(new Date(), "c", new Date()); got; got = await stores.webhooks.claimDue(new Date(), "c", new Date())) {
         expect(got.deliveryId).not.toBe(d.deliveryId);
@@ -72,7 +53,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("gives a due delivery to one of racing claimers, counting the attempt and moving its due time to the lease", async () => {
-      const d = delivery({ dueAt: new Date(Date.UTC(1999, 0, 1)) });
+      const d = newDelivery({ dueAt: new Date(Date.UTC(1999, 0, 1)) });
       await stores.webhooks.enqueue(d);
       const lease = new Date(Date.now() + 60_000);
       const claims = Array.from({ length: 20 }, () => randomUUID());
@@ -87,7 +68,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("hands out nothing before it is due", async () => {
-      const later = delivery({ dueAt: new Date(Date.now() + 3_600_000) });
+      const later = newDelivery({ dueAt: new Date(Date.now() + 3_600_000) });
       await stores.webhooks.enqueue(later);
       for (let got = await stores.webhooks.claimDue(new Date(), "c", new Date()); got; got = await stores.webhooks.claimDue(new Date(), "c", new Date())) {
         expect(got.deliveryId).not.toBe(later.deliveryId);
@@ -97,7 +78,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("lets only the claim's holder settle it: retry, then delivered removes it", async () => {
-      const d = delivery();
+      const d = newDelivery();
       await stores.webhooks.enqueue(d);
       const first = await claimUntil(d.deliveryId, "c1", new Date(Date.now() + 60_000));
       expect(await stores.webhooks.retryAt(d.deliveryId, "other", new Date(0), "x")).toBe(false);
@@ -114,7 +95,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("marks a delivery failed for good: never claimed again", async () => {
-      const d = delivery();
+      const d = newDelivery();
       await stores.webhooks.enqueue(d);
       await claimUntil(d.deliveryId, "c1", new Date(0));
       expect(await stores.webhooks.failed(d.deliveryId, "c1", "refused", KEEP)).toBe(true);
@@ -127,8 +108,8 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("keeps a failed delivery until its keepUntil, then finds it no more", async () => {
-      const kept = delivery();
-      const gone = delivery();
+      const kept = newDelivery();
+      const gone = newDelivery();
       // One after the other: claiming one fails any due one on the way.
       await stores.webhooks.enqueue(kept);
       await claimUntil(kept.deliveryId, "k", new Date(Date.now() + 60_000));
@@ -147,11 +128,11 @@ describe.each(factories)("%s store", (_name, factory) => {
         await stores.webhooks.failed(got.deliveryId, "c", "cleared by the test", KEEP);
       }
       const before = await stores.webhooks.countPending(100_000);
-      const later = Array.from({ length: 3 }, () => delivery({ dueAt: new Date(Date.now() + 3_600_000) }));
+      const later = Array.from({ length: 3 }, () => newDelivery({ dueAt: new Date(Date.now() + 3_600_000) }));
       for (const d of later) await stores.webhooks.enqueue(d);
       expect(await stores.webhooks.countPending(100_000)).toBe(before + 3);
       expect(await stores.webhooks.countPending(before + 2)).toBe(before + 2);
-      const failing = delivery();
+      const failing = newDelivery();
       await stores.webhooks.enqueue(failing);
       expect((await stores.webhooks.claimDue(new Date(), "f", new Date(0)))?.deliveryId).toBe(failing.deliveryId);
       expect(await stores.webhooks.countPending(100_000)).toBe(before + 4);
@@ -160,7 +141,7 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("gives a delivery whose holder's lease ended to the next claimer", async () => {
-      const d = delivery();
+      const d = newDelivery();
       await stores.webhooks.enqueue(d);
       // Leased until the past: its holder is presumed gone.
       await claimUntil(d.deliveryId, "dead", new Date(Date.UTC(2000, 0, 1)));
@@ -182,7 +163,7 @@ describe("MongoDB's retention of failed deliveries", () => {
   // mongo-java-server (these tests' server) stores a TTL index but never expires anything (it has no TTL
   // monitor), so the deletion itself is MongoDB's and not seen here: what is checked is what it acts on.
   it("stores keep_until as a date, and webhooks_expiry is a TTL index on it (expireAfterSeconds 0: deleted at keep_until)", async () => {
-    const d = delivery();
+    const d = newDelivery();
     const keepUntil = new Date(Date.now() + 7 * 86_400_000);
     await opened.stores.webhooks.enqueue(d);
     const claimed = await opened.stores.webhooks.claimDue(new Date(), "c", new Date(0));
@@ -195,7 +176,7 @@ describe("MongoDB's retention of failed deliveries", () => {
     const indexes = await collection.listIndexes().toArray();
     expect(indexes.find((index) => index["name"] === INDEXES.webhooksExpiry.name)).toMatchObject({ key: { keep_until: 1 }, expireAfterSeconds: 0 });
     // A pending delivery has no date there, so the TTL index never touches it.
-    const pending = delivery({ dueAt: new Date(Date.now() + 3_600_000) });
+    const pending = newDelivery({ dueAt: new Date(Date.now() + 3_600_000) });
     await opened.stores.webhooks.enqueue(pending);
     expect((await collection.findOne({ _id: pending.deliveryId as never }))?.["keep_until"]).toBeNull();
   });

@@ -1,6 +1,6 @@
 // Store records for tests that talk to the stores directly.
 import { randomUUID } from "node:crypto";
-import type { RunRecord } from "../../src/domain/records.js";
+import type { RunRecord, WebhookDelivery } from "../../src/domain/records.js";
 
 /** A pending run of the demo assistant on a new thread; user JSON has '.' and '$' keys on purpose. */
 export function newRun(overrides: Partial<RunRecord> = {}): RunRecord {
@@ -31,6 +31,27 @@ export function newRun(overrides: Partial<RunRecord> = {}): RunRecord {
     ownerId: null,
     leaseUntil: null,
     cancelRequested: null,
+    ...overrides,
+  };
+}
+
+/** A pending webhook delivery of a new run; its body has '.' and '$' keys on purpose. */
+export function newDelivery(overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
+  const runId = randomUUID();
+  return {
+    deliveryId: runId,
+    runId,
+    userId: "u1",
+    url: "https://example.com/hook",
+    body: '{"runId":"x","metadata":{"$where":"1","a.b":2}}',
+    status: "pending",
+    attempts: 0,
+    // Long past, so a store's claims take these before any other due delivery.
+    dueAt: new Date(Date.UTC(2000, 0, 1)),
+    claim: null,
+    lastError: null,
+    createdAt: new Date(Date.UTC(2000, 0, 1)),
+    keepUntil: null,
     ...overrides,
   };
 }

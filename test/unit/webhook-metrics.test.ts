@@ -2,13 +2,13 @@
 // outcome, the run-end-to-2xx histogram and the gauge of deliveries waiting
 // (read from the registry /metrics serves); and how long a delivery that
 // failed for good is kept (--webhook-keep-failed-s) before the store drops it.
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 import { MemoryWebhookStore } from "../../src/stores/memory/webhooks.js";
+import { newDelivery } from "../helpers/records.js";
 import { unitService, userInput, type UnitService } from "./harness.js";
+import { fast, waitFor } from "./webhook-fixture.js";
 
-const fast = { webhookSecret: "metrics-secret", webhookAllowPrivate: true, webhookBackoffMs: 20, webhookTimeoutMs: 2_000 };
-const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 10_000, interval: 10 });
 
 /** agentruns_webhook_attempts_total by outcome. */
 async function attempts(s: UnitService): Promise<Record<string, number>> {
@@ -116,7 +116,7 @@ describe("retention of deliveries given up", () => {
 
   it("memory store: frees a delivery past its keepUntil, not just hides it (its id can be stored again)", async () => {
     const store = new MemoryWebhookStore();
-    const d = { deliveryId: "d", runId: "d", userId: "u", url: "https://example.com/", body: "{}", status: "pending" as const, attempts: 0, dueAt: new Date(0), claim: null, lastError: null, createdAt: new Date(0), keepUntil: null };
+    const d = newDelivery({ deliveryId: "d", runId: "d" });
     await store.enqueue(d);
     await store.claimDue(new Date(), "c", new Date(0));
     expect(await store.failed("d", "c", "HTTP 500", new Date(Date.now() + 60_000))).toBe(true);

@@ -3,7 +3,7 @@
 // retried with backoff until a 2xx or the last attempt; and the URLs refused
 // before anything is stored, or at delivery when a name resolves inside.
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MultitaskStrategy, RunSchema, RunStatus } from "../../gen/agentruns/v1/runs_pb.js";
@@ -11,12 +11,11 @@ import { BadRequestSchema, ErrorInfoSchema } from "../../gen/google/rpc/error_de
 import { webhookReceiver, type ReceivedHook, type WebhookReceiver } from "../helpers/webhook-receiver.js";
 import { webhookUrlProblem } from "../../src/application/index.js";
 import { MemoryWebhookStore } from "../../src/stores/memory/webhooks.js";
+import { newDelivery } from "../helpers/records.js";
 import { unitService, userInput, type UnitService } from "./harness.js";
+import { fast, waitFor, WEBHOOK_SECRET } from "./webhook-fixture.js";
 
-const SECRET = "test-webhook-secret";
-const fast = { webhookSecret: SECRET, webhookAllowPrivate: true, webhookBackoffMs: 40, webhookTimeoutMs: 2_000 };
 const refusal = (call: Promise<unknown>) => call.then(() => null, (e: unknown) => ConnectError.from(e));
-const waitFor = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 10_000, interval: 10 });
 
 /** What a receiver does: recompute the signature over "<timestamp>.<body>" and compare in constant time. */
 function signatureVerifies(hook: ReceivedHook, secret: string): boolean {
@@ -48,8 +47,8 @@ describe("delivery", () => {
     expect(hook!.headers["content-type"]).toBe("application/json");
     expect(hook!.headers["x-agent-runs-delivery"]).toBe(run!.runId);
     expect(Number(hook!.headers["x-agent-runs-timestamp"])).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(signatureVerifies(hook!, SECRET)).toBe(true);
-    expect(signatureVerifies({ ...hook!, body: hook!.body.replace("SUCCESS", "ERROR") }, SECRET)).toBe(false);
+    expect(signatureVerifies(hook!, WEBHOOK_SECRET)).toBe(true);
+    expect(signatureVerifies({ ...hook!, body: hook!.body.replace("SUCCESS", "ERROR") }, WEBHOOK_SECRET)).toBe(false);
     // Delivered: out of the store, so never sent again.
     await waitFor(async () => expect(await s.app.stores.webhooks.get(run!.runId)).toBeNull());
   });
@@ -62,7 +61,7 @@ describe("delivery", () => {
     const hooks = receiver.received.splice(0);
     expect(hooks.map((h) => h.headers["x-agent-runs-delivery"])).toEqual([run!.runId, run!.runId, run!.runId]);
     expect(hooks.map((h) => h.headers["x-agent-runs-attempt"])).toEqual(["1", "2", "3"]);
-    expect(hooks.every((h) => signatureVerifies(h, SECRET))).toBe(true);
+    expect(hooks.every((h) => signatureVerifies(h, WEBHOOK_SECRET))).toBe(true);
     // Jittered to [0.5, 1) of 40 ms, then of 80 ms: never sooner than that.
     expect(hooks[1]!.at - hooks[0]!.at).toBeGreaterThanOrEqual(20);
     expect(hooks[2]!.at - hooks[1]!.at).toBeGreaterThanOrEqual(40);
@@ -118,7 +117,7 @@ describe("delivery", () => {
 describe("refusals", () => {
   let s: UnitService;
   beforeAll(async () => {
-    s = await unitService({ webhookSecret: SECRET });
+    s = await unitService({ webhookSecret: WEBHOOK_SECRET });
   });
   afterAll(() => s.close());
 
@@ -195,7 +194,7 @@ describe("names resolved at delivery", () => {
   };
 
   it("refuses a name that resolves to loopback: failed at once, never sent, never retried", async () => {
-    const s = await unitService({ webhookSecret: SECRET, webhookBackoffMs: 20 }, { webhookResolveAll: resolveAll });
+    const s = await unitService({ webhookSecret: WEBHOOK_SECRET, webhookBackoffMs: 20 }, { webhookResolveAll: resolveAll });
     try {
       const webhook = `http://hooks.example.test:${receiver.port}/hook`;
       const { run } = await s.client.createRun({ run: { assistantId: "demo", input: userInput("rebind"), webhook } });
@@ -228,7 +227,7 @@ describe("the memory store's failed deliveries", () => {
     const store = new MemoryWebhookStore();
     const ids = Array.from({ length: 1_005 }, (_, i) => `d${i}`);
     for (const id of ids) {
-      await store.enqueue({ deliveryId: id, runId: id, userId: "u", url: "https://example.com/", body: "{}", status: "pending", attempts: 0, dueAt: new Date(0), claim: null, lastError: null, createdAt: new Date(0), keepUntil: null });
+      await store.enqueue(newDelivery({ deliveryId: id, runId: id }));
       const claimed = await store.claimDue(new Date(), "c", new Date(0));
       expect(await store.failed(claimed!.deliveryId, "c", "HTTP 500", new Date(Date.now() + 60_000))).toBe(true);
     }
