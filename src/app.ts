@@ -104,16 +104,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     healthRoutes(ready)(router);
     reflectionRoutes([file_agentruns_v1_runs, file_agentruns_v1_threads, file_grpc_health_v1_health])(router);
   };
+  // One validator for both adapters: protovalidate compiles and caches its rule plans per instance.
+  const validator = createValidator();
   const routerOptions: ConnectRouterOptions = {
     // Outermost first: log and count, map errors, check access, then the contract's rules.
     // The span first (tracing on only), so the rpc log line and everything after it run inside it.
-    interceptors: [...(tracingOn() ? [tracingInterceptor()] : []), observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate), validateInterceptor()],
+    interceptors: [...(tracingOn() ? [tracingInterceptor()] : []), observeInterceptor(logger, metrics), errorInterceptor(logger), authInterceptor(authenticate), validateInterceptor(validator)],
     readMaxBytes: config.readMaxBytes,
     // connect-es ignores unknown JSON fields and enum names by default; a typo must not silently change a run.
     jsonOptions: { ignoreUnknownFields: false },
   };
   const connect = connectNodeAdapter({ routes, ...routerOptions });
-  const untracedApi = createHttpApi({ app: application, validator: createValidator(), streams: deps.streams, eventsSent: metrics.eventsSent, authenticate, logger });
+  const untracedApi = createHttpApi({ app: application, validator, eventsSent: metrics.eventsSent, authenticate, logger });
   const restApi = tracingOn() ? tracedHttpApi(untracedApi) : untracedApi;
   const api = httpHandler(connect as RequestHandler, { corsOrigins: config.corsOrigins, ready, metrics: metrics.registry, restApi });
   const playground = staticFiles(PLAYGROUND_DIR);

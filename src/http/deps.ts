@@ -7,8 +7,7 @@ import type { Application } from "../application/index.js";
 export interface HttpDeps {
   app: Application;
   validator: Validator;
-  /** Counts streams open on this replica and events sent (metrics, drain), shared with the RPC adapter. */
-  streams: { open: number };
+  /** Counts events sent (metrics), shared with the RPC adapter. */
   eventsSent?: { inc(): void };
 }
 

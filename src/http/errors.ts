@@ -4,7 +4,8 @@
 // body `{"detail": "<field>: <what is wrong>"}` the SDKs surface as is.
 // Anything unexpected is a 500 that says only that; the log has the rest.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DomainError, type ErrorKind } from "../domain/errors.js";
+import { DomainError } from "../domain/errors.js";
+import { CODE_OF_KIND } from "../service/errors.js";
 
 /** A refusal decided by the HTTP adapter itself (a bad path parameter, an unsupported field). */
 export class HttpError extends Error {
@@ -18,16 +19,6 @@ export class HttpError extends Error {
 
 /** 422 naming the field, the shape every bad request gets. */
 export const unprocessable = (field: string, description: string) => new HttpError(422, `${field}: ${description}`);
-
-const STATUS_OF_KIND: Record<ErrorKind, number> = {
-  invalid_argument: 422,
-  not_found: 404,
-  already_exists: 409,
-  failed_precondition: 409,
-  resource_exhausted: 429,
-  unavailable: 503,
-  aborted: 409,
-};
 
 const STATUS_OF_CODE: Partial<Record<Code, number>> = {
   [Code.InvalidArgument]: 422,
@@ -60,7 +51,8 @@ export interface HttpFailure {
 
 export function httpFailure(error: unknown): HttpFailure {
   if (error instanceof HttpError) return { status: error.status, body: { detail: error.detail }, unexpected: false };
-  if (error instanceof DomainError) return { status: STATUS_OF_KIND[error.kind], body: { detail: bodyField(error.publicMessage) }, unexpected: false };
+  // A domain error answers the status of the code the RPCs give it: one table per protocol, not one per kind.
+  if (error instanceof DomainError) return { status: STATUS_OF_CODE[CODE_OF_KIND[error.kind]]!, body: { detail: bodyField(error.publicMessage) }, unexpected: false };
   if (error instanceof ConnectError && STATUS_OF_CODE[error.code] !== undefined) {
     return { status: STATUS_OF_CODE[error.code]!, body: { detail: bodyField(error.rawMessage) }, unexpected: false };
   }

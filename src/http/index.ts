@@ -34,11 +34,10 @@ export function createHttpApi(deps: HttpDeps & { authenticate: Authenticator; lo
   routes.push(...systemRoutes(() => routes), ...assistantRoutes(deps), ...threadRoutes(deps), ...threadStateRoutes(deps), ...runCreateRoutes(deps), ...runManageRoutes(deps), ...deerflowRoutes(deps));
   const app = new Hono();
   register(app, deps, routes);
-  const routerDeps = { authenticate: deps.authenticate, logger: deps.logger };
-  app.notFound((c) => failureResponse(routerDeps, c, new HttpError(404, `no route ${c.req.method} ${c.req.path}`)));
-  app.onError((error, c) => failureResponse(routerDeps, c, error));
+  app.notFound((c) => failureResponse(deps, c, new HttpError(404, `no route ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => failureResponse(deps, c, error));
   return {
-    handles: (path) => PREFIXES.some((p) => path === p || path.startsWith(p.endsWith("/") ? p : `${p}/`) || (p.endsWith("/") && path.startsWith(p))),
+    handles: (path) => PREFIXES.some((p) => path === p || path.startsWith(p.endsWith("/") ? p : `${p}/`)),
     handler: getRequestListener(app.fetch),
     routes,
   };

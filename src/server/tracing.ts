@@ -4,7 +4,7 @@
 // run span's parent, and log lines carry its trace id. The HTTP APIs get the
 // same per request (tracedHttpApi). Installed only when tracing is on
 // (app.ts): off, neither is in the request path at all.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { ConnectError, Code, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type TextMapGetter } from "@opentelemetry/api";
 import { parseTraceParent, runSpanId } from "../domain/trace-context.js";
@@ -109,12 +109,9 @@ type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
  */
 export function tracedHttpApi<T extends { handler: NodeHandler }>(api: T): T {
   const tracer = trace.getTracer(TRACER_NAME);
-  const nodeGetter: TextMapGetter<IncomingHttpHeaders> = {
-    get: (headers, key) => headers[key] as string | string[] | undefined,
-    keys: (headers) => Object.keys(headers),
-  };
   const handler: NodeHandler = (req, res) => {
-    const parent = propagation.extract(ROOT_CONTEXT, req.headers, nodeGetter);
+    // Node's header object is a plain one: OpenTelemetry's default getter reads it.
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const path = (req.url ?? "").split("?")[0] ?? "";
     const attributes = { "http.request.method": req.method ?? "GET", "url.path": cut(path) };
     const span = tracer.startSpan(`${req.method ?? "GET"} ${routeShape(path)}`, { kind: SpanKind.SERVER, attributes }, parent);

@@ -3,21 +3,18 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ThreadSchema, ThreadStatus, type Thread } from "../../gen/agentruns/v1/threads_pb.js";
 import type { ThreadRecord, ThreadStatus as ThreadStatusName } from "../domain/records.js";
-
-const PAIRS: ReadonlyArray<readonly [ThreadStatus, ThreadStatusName]> = [
-  [ThreadStatus.IDLE, "idle"],
-  [ThreadStatus.BUSY, "busy"],
-  [ThreadStatus.INTERRUPTED, "interrupted"],
-  [ThreadStatus.ERROR, "error"],
-];
-const TO_NAME = new Map<ThreadStatus, ThreadStatusName>(PAIRS);
-const TO_PROTO = new Map<ThreadStatusName, ThreadStatus>(PAIRS.map(([p, n]) => [n, p]));
+import { twoWay } from "./enums.js";
 
 /** UNSPECIFIED and unknown numbers never get here: protovalidate refuses them in requests. */
-export const THREAD_STATUS = {
-  name: (value: ThreadStatus): ThreadStatusName => TO_NAME.get(value) ?? "idle",
-  proto: (name: ThreadStatusName): ThreadStatus => TO_PROTO.get(name)!,
-};
+export const THREAD_STATUS = twoWay<ThreadStatus, ThreadStatusName>(
+  [
+    [ThreadStatus.IDLE, "idle"],
+    [ThreadStatus.BUSY, "busy"],
+    [ThreadStatus.INTERRUPTED, "interrupted"],
+    [ThreadStatus.ERROR, "error"],
+  ],
+  "idle",
+);
 
 export function threadToProto(thread: ThreadRecord): Thread {
   return create(ThreadSchema, {

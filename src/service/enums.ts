@@ -4,7 +4,7 @@
 import { CancelAction, Durability, MultitaskStrategy, OnDisconnect, RunStatus, StreamMode } from "../../gen/agentruns/v1/runs_pb.js";
 import type { CancelActionName, DurabilityName, MultitaskStrategyName, OnDisconnectName, RunStatus as RunStatusName, StreamModeName } from "../domain/records.js";
 
-function twoWay<P extends number, N extends string>(pairs: ReadonlyArray<readonly [P, N]>, unspecified: N) {
+export function twoWay<P extends number, N extends string>(pairs: ReadonlyArray<readonly [P, N]>, unspecified: N) {
   const toName = new Map<number, N>(pairs);
   const toProto = new Map<N, P>(pairs.map(([p, n]) => [n, p]));
   return {

@@ -6,6 +6,8 @@ import { route, type AnyRoute } from "../router.js";
 const VERSION = "1";
 
 export function systemRoutes(all: () => AnyRoute[]): AnyRoute[] {
+  // The route table is fixed once the API is built: the document is generated on first request, once.
+  let document: object | undefined;
   return [
     route({ method: "get", path: "/ok", tag: "system", summary: "Liveness", permission: null, handle: ({ c }) => c.json({ ok: true }) }),
     route({
@@ -14,7 +16,7 @@ export function systemRoutes(all: () => AnyRoute[]): AnyRoute[] {
     }),
     route({
       method: "get", path: "/openapi.json", tag: "system", summary: "The OpenAPI 3.1 document of these routes, generated from the route table", permission: null,
-      handle: ({ c }) => c.json(openApiDocument(all(), VERSION)),
+      handle: ({ c }) => c.json((document ??= openApiDocument(all(), VERSION))),
     }),
   ];
 }
