@@ -22,17 +22,24 @@ export function parseTraceParent(value: string | undefined): TraceParent | null 
   return { traceId: match[1]!, spanId: match[2]!, sampled: (parseInt(match[3]!, 16) & 1) === 1 };
 }
 
-export function formatTraceParent(traceId: string, spanId: string, sampled: boolean): string {
-  return `00-${traceId}-${spanId}-${sampled ? "01" : "00"}`;
+/**
+ * The span id of a run's span: the first 8 bytes of SHA-256 of the run id,
+ * and for each resumption after a drain's hand-over (`attempt` 1, 2, ...) of
+ * "<run id>:<attempt>", so every attempt's span has an id of its own; links
+ * from JoinRun and AwaitRun name the first. A collision with another span of
+ * the same trace would need two equal 64-bit hashes.
+ */
+export function runSpanId(runId: string, attempt = 0): string {
+  const id = createHash("sha256").update(attempt === 0 ? runId : `${runId}:${attempt}`).digest("hex").slice(0, 16);
+  return id === ZERO_SPAN ? "0000000000000001" : id;
 }
 
-/**
- * The span id of a run's span: the first 8 bytes of SHA-256 of the run id.
- * A run executes once (a run whose replica died is ended, not re-run), so the
- * id names one span; a collision with another span of the same trace would
- * need two equal 64-bit hashes.
- */
-export function runSpanId(runId: string): string {
-  const id = createHash("sha256").update(runId).digest("hex").slice(0, 16);
-  return id === ZERO_SPAN ? "0000000000000001" : id;
+/** `value` cut to `max` characters: span names and attributes stay bounded whatever a client sent. */
+export function bounded(value: string, max = 128): string {
+  return value.length > max ? value.slice(0, max) : value;
+}
+
+/** The attributes every span about a run carries, each bounded. */
+export function runAttributes(run: { runId: string; threadId: string; assistantId: string }): Record<string, string> {
+  return { run_id: bounded(run.runId), thread_id: bounded(run.threadId), assistant_id: bounded(run.assistantId) };
 }

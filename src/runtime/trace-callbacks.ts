@@ -5,9 +5,8 @@
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from "@opentelemetry/api";
+import { bounded as cut } from "../domain/trace-context.js";
 
-const MAX_NAME = 128;
-const cut = (value: string) => (value.length > MAX_NAME ? value.slice(0, MAX_NAME) : value);
 
 export class GraphSpans extends BaseCallbackHandler {
   name = "agent_runs_tracing";

@@ -2,14 +2,12 @@
 // startTelemetry() (telemetry.ts, loaded only when OTEL_EXPORTER_OTLP_ENDPOINT
 // is set) hands over its tracer: until then every hook here is one null check
 // and the SDK is never imported.
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import type { RunError, RunRecord, RunStatus } from "../domain/records.js";
-import { runSpanId } from "../domain/trace-context.js";
+import { bounded, runAttributes, runSpanId } from "../domain/trace-context.js";
 import { GraphSpans } from "./trace-callbacks.js";
 
 export const TRACER_NAME = "agent-runs";
-/** Ids and names longer than this are cut: an attribute's size must not follow the client's input. */
-const MAX_ID_ATTRIBUTE = 128;
 
 let tracer: Tracer | null = null;
 /** The span id the next span started gets (the run span's derived id), read by the SDK's id generator. */
@@ -33,14 +31,6 @@ export function takePendingSpanId(): string | null {
   const id = pendingSpanId;
   pendingSpanId = null;
   return id;
-}
-
-export function bounded(value: string, max = MAX_ID_ATTRIBUTE): string {
-  return value.length > max ? value.slice(0, max) : value;
-}
-
-export function runAttributes(run: Pick<RunRecord, "runId" | "threadId" | "assistantId">): Attributes {
-  return { run_id: bounded(run.runId), thread_id: bounded(run.threadId), assistant_id: bounded(run.assistantId) };
 }
 
 /** The traceparent of the active span (the RPC creating a run), to keep with the run; undefined while tracing is off. */
@@ -70,13 +60,14 @@ export async function inRunSpan<T extends RunSpanOutcome>(run: RunRecord, body: 
   if (!tracer) return body(undefined);
   const parent = creatorContext(run);
   let span: Span;
-  pendingSpanId = runSpanId(run.runId);
+  const attributes = runAttributes(run);
+  pendingSpanId = runSpanId(run.runId, run.handover?.count ?? 0);
   try {
-    span = tracer.startSpan(`run ${bounded(run.assistantId)}`, { kind: SpanKind.INTERNAL, attributes: runAttributes(run) }, parent);
+    span = tracer.startSpan(`run ${bounded(run.assistantId)}`, { kind: SpanKind.INTERNAL, attributes }, parent);
   } finally {
     pendingSpanId = null;
   }
-  const graphSpans = new GraphSpans(tracer, span, runAttributes(run));
+  const graphSpans = new GraphSpans(tracer, span, attributes);
   try {
     const outcome = await context.with(trace.setSpan(parent, span), () => body([graphSpans]));
     span.setAttribute("run_status", outcome.status);

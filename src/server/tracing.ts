@@ -7,12 +7,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { ConnectError, Code, type Interceptor, type StreamResponse, type UnaryResponse } from "@connectrpc/connect";
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Span, type TextMapGetter } from "@opentelemetry/api";
-import { parseTraceParent, runSpanId } from "../domain/trace-context.js";
+import { bounded as cut, parseTraceParent, runAttributes, runSpanId } from "../domain/trace-context.js";
 import { runTraceKey } from "../service/deps.js";
 
 const TRACER_NAME = "agent-runs";
-const MAX_ATTRIBUTE = 128;
-const cut = (value: string) => (value.length > MAX_ATTRIBUTE ? value.slice(0, MAX_ATTRIBUTE) : value);
 
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -32,7 +30,7 @@ const readRun = (values: { get: (key: typeof runTraceKey) => unknown }) => value
 
 /** Links the RPC's span to the span of the run it concerns, unless it created the run (then the run span is its child). */
 function linkRun(span: Span, run: RunOfCall): void {
-  span.setAttributes({ run_id: cut(run.runId), thread_id: cut(run.threadId), assistant_id: cut(run.assistantId) });
+  span.setAttributes(runAttributes(run));
   const creator = parseTraceParent(run.traceParent);
   if (!creator || creator.spanId === span.spanContext().spanId) return;
   const runSpan = { traceId: creator.traceId, spanId: runSpanId(run.runId), traceFlags: creator.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true };

@@ -48,6 +48,8 @@ describe("tracing in process", () => {
     const run = spans.find((x) => x.name === "run demo")!;
     expect(run.parentSpanContext?.spanId).toBe(rpc.spanContext().spanId);
     expect(run.spanContext().spanId).toBe(runSpanId(runId));
+    // A resumption after a hand-over is a span of its own: its id differs from the first attempt's.
+    expect(new Set([runSpanId(runId), runSpanId(runId, 1), runSpanId(runId, 2)]).size).toBe(3);
     expect(run.attributes).toMatchObject({ run_id: runId, thread_id: done.run!.threadId, assistant_id: "demo", run_status: "success" });
     const under = (parent: ReadableSpan) => spans.filter((x) => x.parentSpanContext?.spanId === parent.spanContext().spanId);
     const nodes = under(run).map((x) => x.name);

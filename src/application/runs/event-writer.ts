@@ -33,12 +33,6 @@ export class EventWriter {
     this.flushing ??= this.drain();
   }
 
-  /** Resolves when everything added so far is stored; rejects if a write failed. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.failure) throw this.failure;
-  }
-
   /**
    * Stops writing: waits for the batch in flight and hands back the rows still
    * queued, which the finisher stores with the run's `end` in one write.

@@ -7,6 +7,7 @@ import type { RunBase } from "../../runtime/run-bases.js";
 import { retryUnavailable } from "../../stores/retry.js";
 import type { RunsContext } from "./context.js";
 import type { EventWriter } from "./event-writer.js";
+import { finishDelete } from "./run-resources.js";
 import { releaseUserSlot } from "./user-slots.js";
 
 export class Finisher {
@@ -58,8 +59,8 @@ export class Finisher {
     const { stores, bus, logger } = this.ctx;
     const rest = await writer.close();
     if (rest.length > 0) await this.retry(run.runId, () => stores.events.append(run.threadId, run.runId, rest));
-    // A rollback after any number of hand-overs returns to where the first attempt started.
-    const baseCheckpointId = run.handover?.baseCheckpointId ?? (base.read ? base.checkpointId : null);
+    // A resumption's base is its first attempt's already (RollbackBase.take): a rollback after any number of hand-overs returns there.
+    const baseCheckpointId = base.read ? base.checkpointId : null;
     const handover = { count: (run.handover?.count ?? 0) + 1, resumable: true, baseCheckpointId };
     const patch = { ownerId: null, leaseUntil: new Date(), updatedAt: new Date(), handover };
     await this.retry(run.runId, () => stores.runs.update(run.runId, patch, ["running"], undefined, this.ctx.options.replicaId));
@@ -76,14 +77,9 @@ export class Finisher {
     await releaseUserSlot(this.ctx, run);
     const end = { key: `${run.runId}:end`, kind: "end" as const, data: { status: run.status } };
     cache.add(run.runId, await stores.events.append(run.threadId, run.runId, [...rest, end]));
-    if (run.status === "interrupted" && action === "rollback") {
-      // Readers see the end first, then the run is gone.
-      bus.notify(run.runId);
-      await stores.feedback.deleteByRun(run.runId);
-      await stores.events.deleteRun(run.runId);
-      await stores.runs.delete(run.runId);
-    }
+    // Readers see the end first; then, for a rollback, the run is gone as DeleteRun removes one.
     bus.notify(run.runId);
+    if (run.status === "interrupted" && action === "rollback") await finishDelete(this.ctx, run.runId);
   }
 
   /** Puts the thread back to where it was before the run. */

@@ -16,7 +16,8 @@ export class RollbackBase {
 
   /** Before the graph is called: reads the thread's latest checkpoint only when LangGraph will load another. */
   async beforeRun(): Promise<void> {
-    if (!this.run.kwargs.checkpointId) return;
+    // A resumption's base is the one its first attempt found (take() answers it): nothing to read.
+    if (!this.run.kwargs.checkpointId || this.run.handover) return;
     const latest = await this.ctx.checkpointer.getTuple({ configurable: { thread_id: this.run.threadId, checkpoint_ns: "" } });
     this.read = { read: true, checkpointId: (latest?.config.configurable?.["checkpoint_id"] as string | undefined) ?? null };
   }

@@ -117,8 +117,6 @@ export class RunFeed {
 export class RunFeeds {
   private readonly feeds = new Map<string, RunFeed>();
   private polling = false;
-  /** Store reads the poller made: for tests and the bench. */
-  polls = 0;
 
   constructor(private readonly ctx: RunsContext) {}
 
@@ -181,7 +179,6 @@ export class RunFeeds {
     }
     if (remote.length === 0) return 0;
     try {
-      this.polls++;
       const rows = await stores.events.listEventsOfRuns(remote.map((feed) => ({ runId: feed.runId, afterSeq: feed.head })), POLL_LIMIT);
       for (const [runId, runRows] of groupByRun(rows)) this.feeds.get(runId)?.append(runRows);
       await this.checkLiveness(remote);
@@ -202,7 +199,6 @@ export class RunFeeds {
     const now = Date.now();
     const due = feeds.filter((feed) => !feed.ended && now - Math.max(feed.lastRowsAt, feed.checkedAt) >= LIVENESS_MS);
     if (due.length === 0) return;
-    this.polls++;
     const runs = new Map((await this.ctx.stores.runs.getMany(due.map((feed) => feed.runId))).map((run) => [run.runId, run]));
     for (const feed of due) {
       feed.checkedAt = now;
