@@ -145,13 +145,16 @@ describe.each(factories)("%s store", (_name, factory) => {
     });
 
     it("gets many runs at once, leaving out missing ones", async () => {
-      const [a, b] = [newRun(), newRun()];
+      const [a, b] = [newRun(), newRun({ userId: "u2" })];
       await stores.runs.insert(a);
       await stores.runs.insert(b);
       const found = await stores.runs.getMany([b.runId, "missing", a.runId, b.runId]);
       expect(found.map((r) => r.runId).sort()).toEqual([a.runId, b.runId].sort());
       expect(found.find((r) => r.runId === a.runId)).toEqual(a);
       expect(await stores.runs.getMany([])).toEqual([]);
+      // With an owner: only that user's runs, as getOwned.
+      expect((await stores.runs.getMany([a.runId, b.runId], a.userId)).map((r) => r.runId)).toEqual([a.runId]);
+      expect(await stores.runs.getMany([a.runId, b.runId], "someone-else")).toEqual([]);
     });
 
     it("deletes", async () => {

@@ -16,8 +16,8 @@ export interface RunStore {
    * content shows in the answer or in how long it takes.
    */
   getOwned(runId: string, userId: string): Promise<RunRecord | null>;
-  /** The runs of these ids that exist (as get: one being deleted is left out), in any order: one query for many. */
-  getMany(runIds: readonly string[]): Promise<RunRecord[]>;
+  /** The runs of these ids that exist (as get: one being deleted is left out), in any order: one query for many; only `userId`'s when given (the owner in the query, as getOwned). */
+  getMany(runIds: readonly string[], userId?: string): Promise<RunRecord[]>;
   /**
    * Applies `patch` if the run exists and, when given, its status is one of
    * `ifStatus`, and, when given, its lease ended before `ifLeaseBefore`, and, when given, replica `ifOwner` holds it. Returns the updated run, or null when nothing matched. Atomic.

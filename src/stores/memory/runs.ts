@@ -82,10 +82,10 @@ export class MemoryRunStore implements RunStore {
     return run && !this.deleting.has(runId) ? { ...run } : null;
   }
 
-  async getMany(runIds: readonly string[]): Promise<RunRecord[]> {
+  async getMany(runIds: readonly string[], userId?: string): Promise<RunRecord[]> {
     const found: RunRecord[] = [];
     for (const runId of new Set(runIds)) {
-      const run = await this.get(runId);
+      const run = userId === undefined ? await this.get(runId) : await this.getOwned(runId, userId);
       if (run) found.push(run);
     }
     return found;

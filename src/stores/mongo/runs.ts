@@ -129,9 +129,10 @@ export class MongoRunStore implements RunStore {
     return doc ? fromRunDoc(doc) : null;
   }
 
-  async getMany(runIds: readonly string[]): Promise<RunRecord[]> {
+  async getMany(runIds: readonly string[], userId?: string): Promise<RunRecord[]> {
     if (runIds.length === 0) return [];
-    const docs = await this.runs.find({ _id: { $in: [...new Set(runIds.map(String))] }, ...NOT_DELETING }).toArray();
+    const owner = userId === undefined ? {} : { user_id: String(userId) };
+    const docs = await this.runs.find({ _id: { $in: [...new Set(runIds.map(String))] }, ...owner, ...NOT_DELETING }).toArray();
     return docs.map(fromRunDoc);
   }
 
