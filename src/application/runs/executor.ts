@@ -3,7 +3,7 @@
 // return, and its failure. The outcome says how it ended; recording that is
 // the finisher's job.
 import { RunCancelledError, RunTimedOutError } from "../../domain/errors.js";
-import { isJsonObject, type JsonObject, type RunError, type RunRecord, type RunStatus, type SettledThreadStatus, type StreamModeName } from "../../domain/records.js";
+import { type RunError, type RunRecord, type RunStatus, type SettledThreadStatus, type StreamModeName } from "../../domain/records.js";
 import { graphCall, isDrained, isResumption, splitChunk } from "../../runtime/graph-call.js";
 import { streamGraph } from "../../runtime/graph-stream.js";
 import { toJson } from "../../runtime/json.js";
@@ -27,8 +27,11 @@ export interface RunOutcome {
    * the thread back as it was.
    */
   threadStatus: SettledThreadStatus | null;
-  /** The thread's state values after a successful run, from its stream (null when it streamed none). */
-  values?: JsonObject | null;
+  /**
+   * The thread's state after a successful run, the root graph's last `values` chunk as LangGraph
+   * streamed it (undefined when it streamed none): made JSON only if a waiter asks (LiveRuns.finalValues).
+   */
+  values?: unknown;
   /** The graph stopped at a superstep boundary because this replica is draining: the run is to be handed back. */
   drained?: boolean;
 }
@@ -50,9 +53,8 @@ export async function executeRun(ctx: RunsContext, live: LiveRun, callbacks?: un
     const call = graphCall(run, abort.signal, callbacks, live.control);
     const recorder = new ChunkRecorder(run, call.wanted, writer);
     await streamGraph(registered.graph, call.input, call.options, (chunk) => recorder.record(chunk), () => live.control.drainRequested);
-    const values = recorder.lastValues === undefined ? null : toJson(recorder.lastValues);
     const threadStatus = recorder.stopped ? "interrupted" : "idle";
-    return { status: "success", error: null, baseCheckpointId: await base.take(), writer, threadStatus, values: isJsonObject(values) ? values : null };
+    return { status: "success", error: null, baseCheckpointId: await base.take(), writer, threadStatus, values: recorder.lastValues };
   } catch (thrown) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : thrown;
     if (isDrained(reason)) return { status: "running", error: null, baseCheckpointId: await base.take(), writer, threadStatus: null, drained: true };

@@ -1,7 +1,8 @@
 // The runs executing in this process, and how to stop one of them.
 import { RunCancelledError } from "../../domain/errors.js";
-import type { CancelActionName, JsonObject, RunRecord } from "../../domain/records.js";
+import { isJsonObject, type CancelActionName, type JsonObject, type RunRecord } from "../../domain/records.js";
 import { RunControl } from "../../runtime/graph-call.js";
+import { toJson } from "../../runtime/json.js";
 
 export interface LiveRun {
   run: RunRecord;
@@ -27,7 +28,7 @@ const VALUES_LINGER_MS = 5_000;
 
 export class LiveRuns {
   private readonly runs = new Map<string, LiveRun>();
-  private readonly values = new Map<string, JsonObject>();
+  private readonly values = new Map<string, { state: unknown; json?: JsonObject | null }>();
   /** Set by drainAll: the reason every run here, present or yet to start, is asked to stop at a boundary. */
   private drainReason: string | null = null;
 
@@ -51,14 +52,25 @@ export class LiveRuns {
     for (const live of this.runs.values()) live.control.requestDrain(reason);
   }
 
-  /** The thread's values a run here ended with, for its waiters (kept briefly: they ask right after it ends). */
-  keepValues(runId: string, values: JsonObject): void {
-    this.values.set(runId, values);
+  /**
+   * The thread's state a run here ended with, as LangGraph streamed it, for its waiters (kept
+   * briefly: they ask right after it ends). Made JSON when first asked for: a run nobody waits
+   * on (a stream, a background run) pays no walk of its whole state.
+   */
+  keepValues(runId: string, state: unknown): void {
+    this.values.set(runId, { state });
     setTimeout(() => this.values.delete(runId), VALUES_LINGER_MS).unref();
   }
 
+  /** The kept state as a JSON object; undefined when none is kept or it is not an object. */
   finalValues(runId: string): JsonObject | undefined {
-    return this.values.get(runId);
+    const kept = this.values.get(runId);
+    if (!kept) return undefined;
+    if (kept.json === undefined) {
+      const json = toJson(kept.state);
+      kept.json = isJsonObject(json) ? json : null;
+    }
+    return kept.json ?? undefined;
   }
 
   get(runId: string): LiveRun | undefined {

@@ -131,7 +131,7 @@ export class Scheduler {
       }
       threadStatus = outcome.threadStatus ?? undefined;
       started.final = await this.finisher.finish(run, outcome.writer, outcome, started.cancelAction, outcome.baseCheckpointId, release);
-      if (started.final?.status === "success" && outcome.values) live.keepValues(run.runId, outcome.values);
+      if (started.final?.status === "success" && outcome.values !== undefined) live.keepValues(run.runId, outcome.values);
       if (started.cancelAction === "rollback") started.final = null;
     } finally {
       live.delete(run.runId);
