@@ -95,6 +95,12 @@ export function threadStateUseCases(deps: ThreadStateDeps) {
       return emptyThreadState();
     },
 
+    /** The latest state of a thread its owner has just read (the record from a use case scoped to them): no second read of it. */
+    async latestOf(thread: ThreadRecord): Promise<ThreadStateRecord> {
+      const graph = await graphOf(thread.threadId);
+      return graph ? readThreadState(graph.graph, thread.threadId, null) : emptyThreadState();
+    },
+
     /**
      * Writes values as `asNode` returned them; returns the new checkpoint's id.
      * Refused while a run is active: the run would overwrite the update, or

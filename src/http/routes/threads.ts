@@ -1,7 +1,6 @@
 // Threads over HTTP as the Platform's SDK calls them: create, get, patch
 // (metadata merge), delete, search. A thread's `values` are its latest
 // checkpoint's, read through the same use case GetThreadState uses.
-import type { Caller } from "../../auth/caller.js";
 import type { ThreadRecord, ThreadStatus } from "../../domain/records.js";
 import type { HttpDeps } from "../deps.js";
 import { offsetWindow } from "../offset-page.js";
@@ -29,8 +28,8 @@ const searchBody = z.strictObject({
   sort_order: z.literal("desc").optional(),
 });
 
-async function withValues(deps: HttpDeps, thread: ThreadRecord, caller: Caller) {
-  const state = await deps.app.threadState.get(thread.threadId, null, caller.userId);
+async function withValues(deps: HttpDeps, thread: ThreadRecord) {
+  const state = await deps.app.threadState.latestOf(thread);
   return threadJson(thread, state.checkpointId === null ? null : state.values);
 }
 
@@ -49,18 +48,18 @@ export function threadRoutes(deps: HttpDeps): AnyRoute[] {
       method: "post", path: "/threads", tag, summary: "Create a thread", permission: "threads:write", body: createBody, response: threadSchema,
       async handle({ body, caller, c }) {
         const thread = await deps.app.threads.create({ threadId: body.thread_id ?? null, metadata: (body.metadata ?? {}) as never, ifExists: body.if_exists ?? "raise" }, caller.userId);
-        return c.json(await withValues(deps, thread, caller));
+        return c.json(await withValues(deps, thread));
       },
     }),
     route({
       method: "get", path: "/threads/:thread_id", tag, summary: "Get a thread with its latest values", permission: "threads:read", params: threadParams, response: threadSchema,
-      handle: async ({ params, caller, c }) => c.json(await withValues(deps, await deps.app.threads.get(params.thread_id, caller.userId), caller)),
+      handle: async ({ params, caller, c }) => c.json(await withValues(deps, await deps.app.threads.get(params.thread_id, caller.userId))),
     }),
     route({
       method: "patch", path: "/threads/:thread_id", tag, summary: "Merge metadata into a thread (null removes a key)", permission: "threads:write", params: threadParams, body: z.strictObject({ metadata: jsonObject.optional() }), response: threadSchema,
       async handle({ params, body, caller, c }) {
         const thread = await deps.app.threads.update(params.thread_id, caller.userId, (body.metadata ?? {}) as never);
-        return c.json(await withValues(deps, thread, caller));
+        return c.json(await withValues(deps, thread));
       },
     }),
     route({
@@ -74,7 +73,7 @@ export function threadRoutes(deps: HttpDeps): AnyRoute[] {
       method: "post", path: "/threads/search", tag, summary: "The caller's threads, newest first, by metadata and status", permission: "threads:read", body: searchBody, response: z.array(threadSchema),
       async handle({ body, caller, c }) {
         const threads = await search(deps, body, caller.userId);
-        return c.json(await Promise.all(threads.map((t) => withValues(deps, t, caller))));
+        return c.json(await Promise.all(threads.map((t) => withValues(deps, t))));
       },
     }),
   ];
